@@ -1,0 +1,65 @@
+/**
+ * Stable error codes. Each is part of the public contract (CLI output, HTTP problem
+ * documents): never rename one, only add.
+ */
+export const ErrorCodes = {
+  /** A hash string is not valid for its signal type (wrong length, non-hex characters). */
+  INVALID_HASH: 'LG_ERR_INVALID_HASH',
+  /** Pixel buffer and dimensions disagree, or dimensions are not positive integers. */
+  INVALID_PIXELS: 'LG_ERR_INVALID_PIXELS',
+  /** The input has zero bytes. */
+  EMPTY_INPUT: 'LG_ERR_EMPTY_INPUT',
+  /** The input is larger than the configured byte limit. */
+  INPUT_TOO_LARGE: 'LG_ERR_INPUT_TOO_LARGE',
+  /** The image declares more pixels than the configured limit (decompression-bomb guard). */
+  IMAGE_TOO_LARGE: 'LG_ERR_IMAGE_TOO_LARGE',
+  /** The bytes are not an image format Lifeguard can decode. */
+  UNSUPPORTED_FORMAT: 'LG_ERR_UNSUPPORTED_FORMAT',
+  /** The bytes claim a supported format but cannot be decoded (truncated, corrupt). */
+  CORRUPT_IMAGE: 'LG_ERR_CORRUPT_IMAGE',
+  /** Decoding took longer than the configured limit. */
+  DECODE_TIMEOUT: 'LG_ERR_DECODE_TIMEOUT',
+  /** A file could not be read (missing, permission denied, not a regular file). */
+  READ_FAILED: 'LG_ERR_READ_FAILED',
+  /** A command-line or configuration value is invalid. */
+  INVALID_ARGUMENT: 'LG_ERR_INVALID_ARGUMENT',
+  /** An unexpected internal failure; a bug if it is ever seen. */
+  INTERNAL: 'LG_ERR_INTERNAL',
+} as const;
+
+/** One of the stable `LG_ERR_*` codes. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/**
+ * The one error type Lifeguard raises on purpose. `code` is stable and machine-readable;
+ * `message` is for humans and never contains media bytes or message text.
+ */
+export class LifeguardError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** Optional structured details (sizes, limits, line numbers), safe to log. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  /**
+   * @param code stable error code
+   * @param message human-readable reason
+   * @param details structured, log-safe details
+   * @param options standard `cause` chaining
+   */
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LifeguardError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `e` is a {@link LifeguardError} (optionally with the given code). */
+export function isLifeguardError(e: unknown, code?: ErrorCode): e is LifeguardError {
+  return e instanceof LifeguardError && (code === undefined || e.code === code);
+}
