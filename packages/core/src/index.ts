@@ -6,3 +6,4 @@ export * from './errors/lifeguard-error.js';
 export * from './hashing/hash256.codec.js';
 export * from './hashing/pixels.model.js';
 export * from './hashing/pdq.hasher.js';
+export * from './banks/signal-value.js';

@@ -1,0 +1,588 @@
+import {
+  canonicalSignalValue,
+  ErrorCodes,
+  LifeguardError,
+  type AddEntriesResult,
+  type Bank,
+  type BankChange,
+  type BankEntry,
+  type BankKind,
+  type BankSource,
+  type BankStore,
+  type NewBank,
+  type NewBankEntry,
+  type SignalType,
+} from '@lifeguard/core';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { BankEntriesTable, BanksTable, Database } from './database.model.js';
+import type { StoreDialect } from './migrations/migrations.js';
+import { AsyncMutex } from './async-mutex.util.js';
+import { normalizeNewBank, validateBankPatch, type BankPatch } from './bank-store.validation.js';
+
+/**
+ * Rows per multi-row INSERT. SQLite allows at most 32766 bound parameters per statement and
+ * PostgreSQL 65535; 9 columns x 1000 rows stays under both while amortising statement
+ * overhead (measured: larger statements gain little, see docs/bench/store.md).
+ */
+const INSERT_ROWS = 1000;
+/** Rows per change-log INSERT (3 parameters each). */
+const CHANGE_ROWS = 5000;
+/** Default page size of {@link KyselyBankStore.snapshot}. */
+const SNAPSHOT_PAGE = 50_000;
+
+const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * PostgreSQL advisory-lock key taken (transaction-scoped) by every write that appends to the
+ * change log. Why: sequence values are handed out at INSERT time but become visible at
+ * COMMIT; two concurrent writers could commit seq 11 before seq 10, and a reader polling in
+ * between would advance past 10 and never see it. Serialising the change-log writers with
+ * `pg_advisory_xact_lock` (released at commit/rollback) makes commit order equal sequence
+ * order, so every reader sees a gap-free prefix. We chose this over a "safe horizon" read
+ * (only read below the oldest in-flight transaction) because it is simple and provably
+ * correct, and bank writes are rare and batched (an import is a few large transactions), so
+ * serialising them costs nothing measurable. SQLite needs no lock: `BEGIN IMMEDIATE` already
+ * serialises writers across processes. The key is "LGBANKS" in ASCII.
+ */
+const PG_CHANGELOG_LOCK = 0x4c4742414e4b53n;
+
+type EntryRow = Pick<
+  Selectable<BankEntriesTable>,
+  | 'id'
+  | 'bank_id'
+  | 'signal_type'
+  | 'value'
+  | 'source_id'
+  | 'classification'
+  | 'metadata'
+  | 'note'
+  | 'enabled'
+  | 'added_at'
+>;
+
+const ENTRY_COLUMNS = [
+  'id',
+  'bank_id',
+  'signal_type',
+  'value',
+  'source_id',
+  'classification',
+  'metadata',
+  'note',
+  'enabled',
+  'added_at',
+] as const;
+
+function toBank(r: Selectable<BanksTable>): Bank {
+  return {
+    id: Number(r.id),
+    name: r.name,
+    description: r.description,
+    source: r.source as BankSource,
+    labels: JSON.parse(r.labels) as string[],
+    kind: r.kind as BankKind,
+    pdqThreshold: Number(r.pdq_threshold),
+    qualityFloor: Number(r.quality_floor),
+    enabled: Number(r.enabled) === 1,
+    enabledRatio: Number(r.enabled_ratio),
+    maxMatchesPerLookup: Number(r.max_matches_per_lookup),
+    createdAt: r.created_at,
+  };
+}
+
+function toEntry(r: EntryRow): BankEntry {
+  return {
+    id: Number(r.id),
+    bankId: Number(r.bank_id),
+    signalType: r.signal_type as SignalType,
+    value: r.value,
+    sourceId: r.source_id,
+    classification: r.classification,
+    // Most entries carry no metadata; sharing one frozen object keeps a 10M-entry snapshot
+    // from parsing and allocating 10M empty objects.
+    metadata:
+      r.metadata === '{}' ? EMPTY_METADATA : (JSON.parse(r.metadata) as Record<string, unknown>),
+    note: r.note,
+    enabled: Number(r.enabled) === 1,
+    addedAt: r.added_at,
+  };
+}
+
+function bankToRow(b: BankPatch): Partial<Omit<BanksTable, 'id'>> {
+  const row: Partial<Omit<BanksTable, 'id'>> = {};
+  if (b.description !== undefined) row.description = b.description;
+  if (b.source !== undefined) row.source = b.source;
+  if (b.labels !== undefined) row.labels = JSON.stringify(b.labels);
+  if (b.kind !== undefined) row.kind = b.kind;
+  if (b.pdqThreshold !== undefined) row.pdq_threshold = b.pdqThreshold;
+  if (b.qualityFloor !== undefined) row.quality_floor = b.qualityFloor;
+  if (b.enabled !== undefined) row.enabled = b.enabled ? 1 : 0;
+  if (b.enabledRatio !== undefined) row.enabled_ratio = b.enabledRatio;
+  if (b.maxMatchesPerLookup !== undefined) row.max_matches_per_lookup = b.maxMatchesPerLookup;
+  return row;
+}
+
+function notFound(what: string, id: number | string): LifeguardError {
+  return new LifeguardError(ErrorCodes.NOT_FOUND, `${what} ${id} does not exist`, { id });
+}
+
+/** One lean snapshot row: what an index needs to match, nothing else. */
+export interface LeanEntry {
+  /** Entry id. */
+  readonly id: number;
+  /** Bank id. */
+  readonly bankId: number;
+  /** Signal type. */
+  readonly signalType: SignalType;
+  /** Canonical lowercase hex. */
+  readonly value: string;
+}
+
+/**
+ * {@link BankStore} over Kysely, for SQLite and PostgreSQL. Every write runs in one
+ * transaction that also appends to the change log, so `changesSince` is complete and
+ * ordered. The change log stores references, not copies: `changesSince` joins each change
+ * to the current row, so replaying changes in order converges on the current state (an
+ * upsert whose entry was deleted since is reported as a removal).
+ */
+export class KyselyBankStore implements BankStore {
+  /**
+   * @param db a Kysely instance whose schema is migrated (see `createStore`)
+   * @param dialect which SQL dialect `db` speaks
+   * @param writeMutex serialises this process's write transactions on the same database
+   *   (pass the one shared per SQLite file; see {@link AsyncMutex})
+   */
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly dialect: StoreDialect,
+    private readonly writeMutex: AsyncMutex = new AsyncMutex(),
+  ) {}
+
+  /** Run `fn` in one write transaction (serialised across processes; see PG_CHANGELOG_LOCK). */
+  private async write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.writeMutex.run(() => this.writeUnlocked(fn));
+  }
+
+  private async writeUnlocked<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      // SQLite: IMMEDIATE takes the write lock up front, so a transaction that reads then
+      // writes cannot fail half-way with SQLITE_BUSY; busy_timeout makes others wait.
+      await sql.raw(this.dialect === 'sqlite' ? 'begin immediate' : 'begin').execute(conn);
+      try {
+        if (this.dialect === 'postgres') {
+          await sql`select pg_advisory_xact_lock(${PG_CHANGELOG_LOCK})`.execute(conn);
+        }
+        const result = await fn(conn);
+        await sql.raw('commit').execute(conn);
+        return result;
+      } catch (e) {
+        try {
+          await sql.raw('rollback').execute(conn);
+        } catch {
+          // The original error matters more; a failed rollback ends with the connection.
+        }
+        throw e;
+      }
+    });
+  }
+
+  /** {@inheritDoc BankStore.createBank} */
+  async createBank(bank: NewBank): Promise<Bank> {
+    const b = normalizeNewBank(bank);
+    return this.write(async (trx) => {
+      const existing = await trx
+        .selectFrom('lg_banks')
+        .select('id')
+        .where('name', '=', b.name)
+        .executeTakeFirst();
+      if (existing) {
+        throw new LifeguardError(ErrorCodes.CONFLICT, `bank '${b.name}' already exists`, {
+          name: b.name,
+        });
+      }
+      const row = await trx
+        .insertInto('lg_banks')
+        .values({
+          name: b.name,
+          description: b.description,
+          source: b.source,
+          labels: JSON.stringify(b.labels),
+          kind: b.kind,
+          pdq_threshold: b.pdqThreshold,
+          quality_floor: b.qualityFloor,
+          enabled: b.enabled ? 1 : 0,
+          enabled_ratio: b.enabledRatio,
+          max_matches_per_lookup: b.maxMatchesPerLookup,
+          created_at: new Date().toISOString(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('lg_bank_changes')
+        .values({ kind: 'bank_upsert', bank_id: row.id, entry_id: null })
+        .execute();
+      return toBank(row);
+    });
+  }
+
+  /** {@inheritDoc BankStore.updateBank} */
+  async updateBank(id: number, patch: BankPatch): Promise<Bank> {
+    validateBankPatch(patch);
+    const values = bankToRow(patch);
+    return this.write(async (trx) => {
+      const row =
+        Object.keys(values).length === 0
+          ? await trx.selectFrom('lg_banks').selectAll().where('id', '=', id).executeTakeFirst()
+          : await trx
+              .updateTable('lg_banks')
+              .set(values)
+              .where('id', '=', id)
+              .returningAll()
+              .executeTakeFirst();
+      if (!row) throw notFound('bank', id);
+      await trx
+        .insertInto('lg_bank_changes')
+        .values({ kind: 'bank_upsert', bank_id: id, entry_id: null })
+        .execute();
+      return toBank(row);
+    });
+  }
+
+  /** {@inheritDoc BankStore.getBankByName} */
+  async getBankByName(name: string): Promise<Bank | undefined> {
+    const r = await this.db
+      .selectFrom('lg_banks')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return r && toBank(r);
+  }
+
+  /** {@inheritDoc BankStore.getBank} */
+  async getBank(id: number): Promise<Bank | undefined> {
+    const r = await this.db
+      .selectFrom('lg_banks')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r && toBank(r);
+  }
+
+  /** {@inheritDoc BankStore.listBanks} */
+  async listBanks(): Promise<Bank[]> {
+    const rows = await this.db.selectFrom('lg_banks').selectAll().orderBy('id').execute();
+    return rows.map(toBank);
+  }
+
+  /** {@inheritDoc BankStore.countEntries} */
+  async countEntries(bankId: number): Promise<{ total: number; enabled: number }> {
+    const r = await this.db
+      .selectFrom('lg_bank_entries')
+      .select((eb) => [
+        eb.fn.countAll<number | string>().as('total'),
+        eb.fn.sum<number | string | null>('enabled').as('enabled'),
+      ])
+      .where('bank_id', '=', bankId)
+      .executeTakeFirstOrThrow();
+    return { total: Number(r.total), enabled: Number(r.enabled ?? 0) };
+  }
+
+  /** {@inheritDoc BankStore.addEntries} */
+  async addEntries(bankId: number, entries: readonly NewBankEntry[]): Promise<AddEntriesResult> {
+    // Validate everything before opening the transaction: all-or-nothing, and no lock held
+    // while we canonicalise.
+    const addedAt = new Date().toISOString();
+    const rows = entries.map((e) => ({
+      bank_id: bankId,
+      signal_type: e.signalType,
+      value: canonicalSignalValue(e.signalType, e.value),
+      source_id: e.sourceId ?? null,
+      classification: e.classification ?? null,
+      metadata:
+        e.metadata === undefined || Object.keys(e.metadata).length === 0
+          ? '{}'
+          : JSON.stringify(e.metadata),
+      note: e.note ?? null,
+      enabled: 1,
+      added_at: addedAt,
+    }));
+    if (rows.length === 0) {
+      if (!(await this.getBank(bankId))) throw notFound('bank', bankId);
+      return { added: 0, duplicates: 0 };
+    }
+    return this.write(async (trx) => {
+      const bank = await trx
+        .selectFrom('lg_banks')
+        .select('id')
+        .where('id', '=', bankId)
+        .executeTakeFirst();
+      if (!bank) throw notFound('bank', bankId);
+      const ids: (number | string)[] = [];
+      for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+        const inserted = await trx
+          .insertInto('lg_bank_entries')
+          .values(rows.slice(i, i + INSERT_ROWS))
+          .onConflict((oc) => oc.columns(['bank_id', 'signal_type', 'value']).doNothing())
+          .returning('id')
+          .execute();
+        for (const r of inserted) ids.push(r.id);
+      }
+      for (let i = 0; i < ids.length; i += CHANGE_ROWS) {
+        await trx
+          .insertInto('lg_bank_changes')
+          .values(
+            ids
+              .slice(i, i + CHANGE_ROWS)
+              .map((id) => ({ kind: 'entry_upsert', bank_id: bankId, entry_id: id })),
+          )
+          .execute();
+      }
+      return { added: ids.length, duplicates: rows.length - ids.length };
+    });
+  }
+
+  /** {@inheritDoc BankStore.setEntryEnabled} */
+  async setEntryEnabled(entryId: number, enabled: boolean): Promise<void> {
+    await this.write(async (trx) => {
+      const row = await trx
+        .selectFrom('lg_bank_entries')
+        .select(['bank_id', 'enabled'])
+        .where('id', '=', entryId)
+        .executeTakeFirst();
+      if (!row) throw notFound('entry', entryId);
+      if (Number(row.enabled) === (enabled ? 1 : 0)) return; // no change, no change-log row
+      await trx
+        .updateTable('lg_bank_entries')
+        .set({ enabled: enabled ? 1 : 0 })
+        .where('id', '=', entryId)
+        .execute();
+      await trx
+        .insertInto('lg_bank_changes')
+        .values({ kind: 'entry_upsert', bank_id: row.bank_id, entry_id: entryId })
+        .execute();
+    });
+  }
+
+  /** {@inheritDoc BankStore.removeEntry} */
+  async removeEntry(entryId: number): Promise<boolean> {
+    return this.write(async (trx) => {
+      const row = await trx
+        .deleteFrom('lg_bank_entries')
+        .where('id', '=', entryId)
+        .returning('bank_id')
+        .executeTakeFirst();
+      if (!row) return false;
+      await trx
+        .insertInto('lg_bank_changes')
+        .values({ kind: 'entry_remove', bank_id: row.bank_id, entry_id: entryId })
+        .execute();
+      return true;
+    });
+  }
+
+  /** {@inheritDoc BankStore.getEntry} */
+  async getEntry(entryId: number): Promise<BankEntry | undefined> {
+    const r = await this.db
+      .selectFrom('lg_bank_entries')
+      .select(ENTRY_COLUMNS)
+      .where('id', '=', entryId)
+      .executeTakeFirst();
+    return r && toEntry(r);
+  }
+
+  /** {@inheritDoc BankStore.streamEntries} */
+  async *streamEntries(bankId: number, pageSize = 10_000): AsyncIterable<BankEntry[]> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('lg_bank_entries')
+        .select(ENTRY_COLUMNS)
+        .where('bank_id', '=', bankId)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(pageSize)
+        .execute();
+      if (rows.length === 0) return;
+      after = Number(rows[rows.length - 1]!.id);
+      yield rows.map(toEntry);
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  /**
+   * {@inheritDoc BankStore.snapshot}
+   *
+   * Consistency: `seq` is read before the first page. Pages are read later without a long
+   * transaction (keyset pagination on the primary key, so no page is skipped or repeated),
+   * and may therefore already reflect some changes after `seq`; replaying those changes is
+   * harmless because each change resolves to the current row state.
+   */
+  snapshot(pageSize = SNAPSHOT_PAGE): {
+    readonly seq: Promise<number>;
+    readonly pages: AsyncIterable<BankEntry[]>;
+  } {
+    const seq = this.currentSeq();
+    const pages = this.pagesAfter(seq, pageSize, ENTRY_COLUMNS, toEntry);
+    return { seq, pages };
+  }
+
+  /**
+   * Like {@link snapshot} but each row carries only what an index needs (id, bank, signal
+   * type, value): fewer bytes from the database and no metadata parsing, for start-up at
+   * 10M entries. Same consistency rule as {@link snapshot}.
+   */
+  snapshotLean(pageSize = SNAPSHOT_PAGE): {
+    readonly seq: Promise<number>;
+    readonly pages: AsyncIterable<LeanEntry[]>;
+  } {
+    const seq = this.currentSeq();
+    const pages = this.pagesAfter(
+      seq,
+      pageSize,
+      ['id', 'bank_id', 'signal_type', 'value'] as const,
+      (r): LeanEntry => ({
+        id: Number(r.id),
+        bankId: r.bank_id,
+        signalType: r.signal_type as SignalType,
+        value: r.value,
+      }),
+    );
+    return { seq, pages };
+  }
+
+  private async *pagesAfter<C extends keyof EntryRow, T>(
+    seq: Promise<number>,
+    pageSize: number,
+    columns: readonly C[],
+    map: (r: Pick<EntryRow, C | 'id'>) => T,
+  ): AsyncIterable<T[]> {
+    await seq; // the snapshot's sequence must be read before any page
+    let after = 0;
+    for (;;) {
+      const rows = (await this.db
+        .selectFrom('lg_bank_entries')
+        .select([...columns, 'id'])
+        .where('enabled', '=', 1)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(pageSize)
+        .execute()) as unknown as Pick<EntryRow, C | 'id'>[];
+      if (rows.length === 0) return;
+      after = Number(rows[rows.length - 1]!.id);
+      const out = new Array<T>(rows.length);
+      for (let i = 0; i < rows.length; i++) out[i] = map(rows[i]!);
+      yield out;
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  /** {@inheritDoc BankStore.changesSince} */
+  async changesSince(afterSeq: number, limit = 10_000): Promise<BankChange[]> {
+    const rows = await this.db
+      .selectFrom('lg_bank_changes as c')
+      .leftJoin('lg_bank_entries as e', (j) =>
+        j.onRef('e.id', '=', 'c.entry_id').on('c.kind', '=', 'entry_upsert'),
+      )
+      .leftJoin('lg_banks as b', (j) =>
+        j.onRef('b.id', '=', 'c.bank_id').on('c.kind', '=', 'bank_upsert'),
+      )
+      .select([
+        'c.seq',
+        'c.kind',
+        'c.bank_id',
+        'c.entry_id',
+        'e.id as e_id',
+        'e.bank_id as e_bank_id',
+        'e.signal_type as e_signal_type',
+        'e.value as e_value',
+        'e.source_id as e_source_id',
+        'e.classification as e_classification',
+        'e.metadata as e_metadata',
+        'e.note as e_note',
+        'e.enabled as e_enabled',
+        'e.added_at as e_added_at',
+        'b.id as b_id',
+        'b.name as b_name',
+        'b.description as b_description',
+        'b.source as b_source',
+        'b.labels as b_labels',
+        'b.kind as b_kind',
+        'b.pdq_threshold as b_pdq_threshold',
+        'b.quality_floor as b_quality_floor',
+        'b.enabled as b_enabled',
+        'b.enabled_ratio as b_enabled_ratio',
+        'b.max_matches_per_lookup as b_max_matches_per_lookup',
+        'b.created_at as b_created_at',
+      ])
+      .where('c.seq', '>', afterSeq)
+      .orderBy('c.seq')
+      .limit(limit)
+      .execute();
+    const out: BankChange[] = [];
+    for (const r of rows) {
+      const seq = Number(r.seq);
+      if (r.kind === 'bank_upsert') {
+        if (r.b_id === null) continue; // banks are never deleted today; tolerate it anyway
+        out.push({
+          seq,
+          kind: 'bank_upsert',
+          bank: toBank({
+            id: r.b_id,
+            name: r.b_name!,
+            description: r.b_description!,
+            source: r.b_source!,
+            labels: r.b_labels!,
+            kind: r.b_kind!,
+            pdq_threshold: r.b_pdq_threshold!,
+            quality_floor: r.b_quality_floor!,
+            enabled: r.b_enabled!,
+            enabled_ratio: r.b_enabled_ratio!,
+            max_matches_per_lookup: r.b_max_matches_per_lookup!,
+            created_at: r.b_created_at!,
+          }),
+        });
+      } else if (r.kind === 'entry_upsert' && r.e_id !== null) {
+        out.push({
+          seq,
+          kind: 'entry_upsert',
+          entry: toEntry({
+            id: r.e_id,
+            bank_id: r.e_bank_id!,
+            signal_type: r.e_signal_type!,
+            value: r.e_value!,
+            source_id: r.e_source_id,
+            classification: r.e_classification,
+            metadata: r.e_metadata!,
+            note: r.e_note,
+            enabled: r.e_enabled!,
+            added_at: r.e_added_at!,
+          }),
+        });
+      } else {
+        // entry_remove, or an upsert whose entry has been deleted since (a later
+        // entry_remove follows; reporting the removal now is equivalent and idempotent).
+        out.push({
+          seq,
+          kind: 'entry_remove',
+          entryId: Number(r.entry_id),
+          bankId: Number(r.bank_id),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** {@inheritDoc BankStore.currentSeq} */
+  async currentSeq(): Promise<number> {
+    const r = await this.db
+      .selectFrom('lg_bank_changes')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
+    return r?.seq == null ? 0 : Number(r.seq);
+  }
+
+  /** {@inheritDoc BankStore.close} */
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * @lifeguard/store — Kysely adapters for the core ports: SQLite (embedded default, WAL) and
+ * PostgreSQL, one migration history.
+ */
+export * from './create-store.factory.js';
+export * from './bank-store.kysely.js';
+export * from './migrations/migrations.js';
+export type { BankPatch } from './bank-store.validation.js';
+export { DEFAULT_MAX_MATCHES_PER_LOOKUP } from './bank-store.validation.js';
