@@ -12,3 +12,5 @@ export * from './banks/bank-file.format.js';
 export * from './banks/bank-import.parser.js';
 export * from './banks/bank.importer.js';
 export * from './banks/bank-export.formatter.js';
+export * from './banks/bank.model.js';
+export * from './ports/bank-store.port.js';

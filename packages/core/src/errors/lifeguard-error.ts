@@ -23,8 +23,18 @@ export const ErrorCodes = {
   READ_FAILED: 'LG_ERR_READ_FAILED',
   /** A command-line or configuration value is invalid. */
   INVALID_ARGUMENT: 'LG_ERR_INVALID_ARGUMENT',
+  /** The named thing (bank, entry, job, case) does not exist. */
+  NOT_FOUND: 'LG_ERR_NOT_FOUND',
+  /** The write conflicts with existing state (duplicate name, wrong state transition). */
+  CONFLICT: 'LG_ERR_CONFLICT',
+  /** A line of an import file could not be parsed (strict mode). */
+  INVALID_IMPORT_LINE: 'LG_ERR_INVALID_IMPORT_LINE',
   /** An unexpected internal failure; a bug if it is ever seen. */
   INTERNAL: 'LG_ERR_INTERNAL',
+  /** A risk rules file is not valid (details list each issue with its JSON path). */
+  INVALID_RISK_RULES: 'LG_ERR_INVALID_RISK_RULES',
+  /** A risk event is malformed (missing or invalid field, bad time, unknown type). */
+  INVALID_EVENT: 'LG_ERR_INVALID_EVENT',
 } as const;
 
 /** One of the stable `LG_ERR_*` codes. */

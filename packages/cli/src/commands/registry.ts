@@ -1,0 +1,11 @@
+import type { Command } from './command.model.js';
+import { hashCommand } from './hash.command.js';
+import { riskCommand } from './risk.command.js';
+import { bankCommand } from './bank.command.js';
+import { matchCommand } from './match.command.js';
+
+/**
+ * Every sub-command, in `--help` order. Add a command by writing `NAME.command.ts` beside
+ * this file and listing it here.
+ */
+export const COMMANDS: readonly Command[] = [hashCommand, riskCommand, bankCommand, matchCommand];

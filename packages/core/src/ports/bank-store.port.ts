@@ -1,0 +1,55 @@
+import type { Bank, BankChange, BankEntry, NewBank, NewBankEntry } from '../banks/bank.model.js';
+
+/** Result of a bulk add: how many entries were new and how many were already present. */
+export interface AddEntriesResult {
+  /** Entries inserted. */
+  readonly added: number;
+  /** Entries skipped because the bank already had the same (signalType, value). */
+  readonly duplicates: number;
+}
+
+/**
+ * Persistence of banks and entries, with a change feed. Implemented in `@lifeguard/store`
+ * for SQLite and PostgreSQL; every adapter runs the same contract test suite.
+ */
+export interface BankStore {
+  /** Create a bank. Throws `LG_ERR_CONFLICT` if the name is taken, `LG_ERR_INVALID_ARGUMENT` on bad settings. */
+  createBank(bank: NewBank): Promise<Bank>;
+  /** Update a bank's settings (not its name or id). Throws `LG_ERR_NOT_FOUND`. */
+  updateBank(id: number, patch: Partial<Omit<Bank, 'id' | 'name' | 'createdAt'>>): Promise<Bank>;
+  /** A bank by name, or undefined. */
+  getBankByName(name: string): Promise<Bank | undefined>;
+  /** A bank by id, or undefined. */
+  getBank(id: number): Promise<Bank | undefined>;
+  /** All banks, ordered by id. */
+  listBanks(): Promise<Bank[]>;
+  /** Count of enabled and total entries per bank id. */
+  countEntries(bankId: number): Promise<{ total: number; enabled: number }>;
+  /**
+   * Add entries to a bank idempotently: an entry whose (signalType, value) already exists in
+   * the bank is skipped and counted as a duplicate. All-or-nothing per call.
+   */
+  addEntries(bankId: number, entries: readonly NewBankEntry[]): Promise<AddEntriesResult>;
+  /** Enable or disable an entry without deleting it. Throws `LG_ERR_NOT_FOUND`. */
+  setEntryEnabled(entryId: number, enabled: boolean): Promise<void>;
+  /** Delete an entry. Returns false if it did not exist. */
+  removeEntry(entryId: number): Promise<boolean>;
+  /** An entry by id, or undefined. */
+  getEntry(entryId: number): Promise<BankEntry | undefined>;
+  /** Stream a bank's entries in id order, in pages, with constant memory. */
+  streamEntries(bankId: number, pageSize?: number): AsyncIterable<BankEntry[]>;
+  /**
+   * Stream every enabled entry of every bank in pages (for building an index at start-up),
+   * together with the change sequence the snapshot is consistent with.
+   */
+  snapshot(pageSize?: number): {
+    readonly seq: Promise<number>;
+    readonly pages: AsyncIterable<BankEntry[]>;
+  };
+  /** Changes with sequence strictly greater than `afterSeq`, oldest first, at most `limit`. */
+  changesSince(afterSeq: number, limit?: number): Promise<BankChange[]>;
+  /** The latest change sequence (0 when nothing was ever written). */
+  currentSeq(): Promise<number>;
+  /** Release connections. */
+  close(): Promise<void>;
+}
