@@ -14,3 +14,36 @@ export * from './banks/bank.importer.js';
 export * from './banks/bank-export.formatter.js';
 export * from './banks/bank.model.js';
 export * from './ports/bank-store.port.js';
+export * from './risk/risk-event.model.js';
+export * from './risk/risk-event.parser.js';
+export * from './risk/text-category.model.js';
+export * from './risk/text.detector.js';
+export * from './risk/text-lexicon-en.data.js';
+export * from './risk/risk-rules.model.js';
+export * from './risk/risk-rules.defaults.js';
+export * from './risk/risk-rules.parser.js';
+export {
+  AccountRiskState,
+  CONTACT_CAP,
+  CONVERSATION_CAP,
+  FRIEND_CAP,
+  INBOUND_CAP,
+  type ConversationState,
+  type TextEvidence,
+} from './risk/account-state.model.js';
+export * from './risk/risk-state-store.port.js';
+export type { ContactSummary } from './risk/contact-summary.js';
+export * from './risk/risk-signal.catalog.js';
+export * from './risk/risk-result.model.js';
+export * from './risk/conversation.score.js';
+export * from './risk/interventions.policy.js';
+export * from './risk/dedup.window.js';
+export * from './risk/event-reorder.buffer.js';
+export {
+  RiskEngine,
+  levelOf,
+  type IngestOutcome,
+  type RiskEngineOptions,
+  type RiskEngineStats,
+} from './risk/risk.engine.js';
+export * from './risk/risk-replay.session.js';

@@ -1,0 +1,105 @@
+import type { TextCategory } from './text-category.model.js';
+
+/**
+ * Default English lexicon of the text detectors: neutral, placeholder-safe phrases typical
+ * of each grooming stage described in the literature (age/location probing, trust building,
+ * isolation, secrecy, moving off-platform, gifts, meeting; see O'Connell 2003 "A typology of
+ * child cybersexploitation and online grooming practices", and the categories used by
+ * Microsoft's Project Artemis). Deliberately contains no sexual language: image requests are
+ * represented by neutral phrases and the `[image_request_placeholder]` token that platforms
+ * can substitute for their own classifier's output. Operators extend it in the rules file.
+ */
+export const LEXICON_EN: Readonly<Record<TextCategory, readonly string[]>> = {
+  age_probe: [
+    'how old are you',
+    'how old r u',
+    "what's your age",
+    'what is your age',
+    'what grade are you in',
+    'are you in middle school',
+    'are you in high school',
+    'when is your birthday',
+    'are you 18',
+  ],
+  location_probe: [
+    'what school do you go to',
+    'which school do you go to',
+    'where do you live',
+    'what city are you in',
+    'what town do you live in',
+    "what's your address",
+    'are you home alone',
+    'where are your parents',
+    'when do your parents get home',
+  ],
+  secrecy: [
+    "don't tell your parents",
+    "don't tell your mom",
+    "don't tell your dad",
+    "don't tell anyone",
+    'keep this between us',
+    'this is just between us',
+    'our little secret',
+    'delete this chat',
+    'delete our messages',
+    'no one needs to know',
+  ],
+  off_platform: [
+    'add me on',
+    'text me at',
+    'text me on',
+    'message me on',
+    'dm me on',
+    'call me at',
+    "what's your number",
+    'give me your number',
+    'do you have snapchat',
+    'do you have whatsapp',
+    'do you have telegram',
+    'talk on another app',
+    "let's talk somewhere else",
+  ],
+  image_request: [
+    '[image_request_placeholder]',
+    'send a photo',
+    'send me a photo',
+    'send a pic',
+    'send me a pic',
+    'send me a picture',
+    'show me a picture of you',
+    'turn on your camera',
+    'video call me',
+  ],
+  meeting: [
+    "let's meet up",
+    'lets meet up',
+    'meet in person',
+    'meet me at',
+    'can i pick you up',
+    'come over to my place',
+    'where can we meet',
+    'we should meet',
+  ],
+  gifts: [
+    "i'll buy you",
+    'i will buy you',
+    'gift card',
+    'robux',
+    'v-bucks',
+    'free skins',
+    "i'll send you money",
+    'i can send you money',
+    "i'll pay you",
+  ],
+  flattery_isolation: [
+    "you're so mature",
+    'you are so mature',
+    'mature for your age',
+    'nobody understands you like i do',
+    "your parents don't understand you",
+    "your friends don't get you",
+    'you can trust me',
+    "you're special to me",
+    "i'm the only one who gets you",
+  ],
+};
