@@ -12,6 +12,7 @@ export * from './banks/bank-file.format.js';
 export * from './banks/bank-import.parser.js';
 export * from './banks/bank.importer.js';
 export * from './banks/bank-export.formatter.js';
+export * from './banks/index.sync.js';
 export * from './banks/bank.model.js';
 export * from './ports/bank-store.port.js';
 export * from './risk/risk-event.model.js';
