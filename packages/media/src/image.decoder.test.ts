@@ -165,7 +165,7 @@ describe('image decoding', () => {
     const exact = await hashImage(big, { exact: true });
     const img = await decodeForPdq(big);
     expect(img.shrink).toBe(4);
-    expect(img.width).toBe(1000);
+    expect([img.width, img.height]).toEqual([512, 512]);
     expect(dist(fast.pdq, exact.pdq)).toBeLessThanOrEqual(6);
   });
 

@@ -15,9 +15,10 @@
  * - GIF and other multi-page formats: first frame.
  *
  * Speed: a JPEG whose sides both stay >= 512 after shrinking by 2, 4 or 8 is decoded with
- * libjpeg's shrink-on-load (DCT-domain downscaling), then core's exact nearest-neighbour resize
- * to 512x512 runs on the smaller image. This changes the sampled pixels slightly (each is the
- * mean of an s x s block instead of one pixel); tests bound the effect on the hash.
+ * libjpeg's shrink-on-load (DCT-domain downscaling) and sampled to 512x512 by libvips's nearest
+ * neighbour, instead of decoding every pixel and keeping one in 16 or more. The reference
+ * samples single pixels of the full image; here each sample is the mean of an s x s block near
+ * the same place, which moves the hash by a few bits (tests bound it; `exact` turns this off).
  */
 import sharp from 'sharp';
 import { ErrorCodes, LifeguardError, type PixelBuffer } from '@lifeguard/core';
@@ -42,7 +43,7 @@ export interface DecodedImage extends PixelBuffer {
   readonly sourceWidth: number;
   /** Height declared by the source. */
   readonly sourceHeight: number;
-  /** JPEG shrink-on-load factor used (1 = none). */
+  /** JPEG shrink-on-load factor requested (1 = none; libvips then samples to 512x512). */
   readonly shrink: 1 | 2 | 4 | 8;
 }
 
@@ -166,9 +167,10 @@ export async function decodeForPdq(
       .timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) })
       .keepIccProfile();
     if (shrink > 1) {
-      // Asking for exactly the shrink-on-load size makes sharp decode at 1/shrink in the DCT
-      // domain and leaves nothing for the resampler to do.
-      img = img.resize(Math.ceil(width / shrink), Math.ceil(height / shrink), {
+      // libjpeg decodes at 1/shrink in the DCT domain, then libvips samples 512x512 by nearest
+      // neighbour, so core's resize rule has nothing left to do. Resampling the shrunk image
+      // in libvips rather than in core keeps the decoder's output (and its cost) small.
+      img = img.resize(PDQ_DIM, PDQ_DIM, {
         fit: 'fill',
         kernel: 'nearest',
         fastShrinkOnLoad: true,
