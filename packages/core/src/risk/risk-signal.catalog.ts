@@ -32,7 +32,7 @@ const textSignal = (cat: TextCategory, i: number, what: string): RiskSignal => (
   window: 'lifetime',
   explanation: `Messages to minors or unknown-age users containing ${what}.`,
   minorDirected: true,
-  compute: ({ state }) => (state.textCounts === null ? undefined : (state.textCounts[i])),
+  compute: ({ state }) => (state.textCounts === null ? undefined : state.textCounts[i]),
 });
 
 /** Every signal, in {@link SIGNAL_NAMES} order. */

@@ -22,7 +22,7 @@ import { recommendInterventions } from './interventions.policy.js';
 import { isMinorBand, type MessageEvent, type RiskEvent } from './risk-event.model.js';
 import type { AccountRisk, EvidenceSpan, RiskReason } from './risk-result.model.js';
 import { DEFAULT_RISK_RULES } from './risk-rules.defaults.js';
-import type { RiskLevel, RiskRules } from './risk-rules.model.js';
+import type { RiskLevel, RiskRules, SignalName } from './risk-rules.model.js';
 import { RISK_SIGNALS, type SignalContext } from './risk-signal.catalog.js';
 import { MemoryRiskStateStore, type RiskStateStore } from './risk-state-store.port.js';
 import { TEXT_CATEGORIES, type TextMatch } from './text-category.model.js';
@@ -38,8 +38,8 @@ export interface RiskEngineOptions {
   /** Idempotency window for event ids; defaults to 24 h of event time, 1 M ids. */
   readonly dedup?: DedupWindow;
   /**
-   * Called when an account's score reaches a new peak at or above `watch` (replay uses it to
-   * snapshot reasons). Must not throw.
+   * Called when an account's score reaches or equals its peak at or above `watch` (replay
+   * uses it to snapshot reasons). Must not throw.
    */
   readonly onPeak?: (state: AccountRiskState, score: number, atMs: number) => void;
 }
@@ -242,6 +242,30 @@ export class RiskEngine {
   }
 
   /**
+   * Raw value of every signal for `user` at `nowMs` (undefined where a signal cannot be
+   * computed), whatever its weight: for tuning and tests.
+   */
+  signalValues(
+    user: string,
+    nowMs: number = this.watermarkMs,
+  ): Partial<Record<SignalName, number>> {
+    const s = this.store.get(user);
+    if (s === undefined) return {};
+    const nowSec = Math.max(Math.floor(nowMs / 1000), s.lastAt);
+    const ctx: SignalContext = {
+      state: s,
+      summary: summarizeContacts(s, nowSec, this.store),
+      rules: this.rules,
+    };
+    const out: Partial<Record<SignalName, number>> = {};
+    for (const sig of RISK_SIGNALS) {
+      const v = sig.compute(ctx);
+      if (v !== undefined) out[sig.name] = v;
+    }
+    return out;
+  }
+
+  /**
    * The explained risk of `user` at `nowMs` (default: the latest event time seen), or
    * undefined for a user the engine never saw.
    */
@@ -281,7 +305,9 @@ export class RiskEngine {
 
   private rescore(s: AccountRiskState, sec: number, atMs: number): void {
     const score = this.score(s, sec);
-    if (score <= s.peakScore) return;
+    // Equal scores also refresh the peak snapshot: once capped at 1, later evidence (a text
+    // hit after the contact burst) still reaches the replay output.
+    if (score < s.peakScore || score === 0) return;
     s.peakScore = score;
     if (s.firstAlertAt < 0 && score >= this.rules.levels.high) {
       s.firstAlertAt = atMs;
