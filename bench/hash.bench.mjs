@@ -42,8 +42,18 @@ async function makeInputs(dir) {
   return specs;
 }
 
-/** Bare sharp decode-and-shrink to 512x512 (shrink-on-load where the format allows it). */
-const bareDecode = (bytes) => sharp(bytes).resize(512, 512, { fit: 'fill' }).raw().toBuffer();
+/**
+ * Bare sharp decode-and-shrink: what any service must do to look at the pixels. Large images
+ * are decoded and shrunk to 512x512 (with libjpeg shrink-on-load where the format allows it);
+ * others are decoded at their size, as resizing them would be extra work, not decoding.
+ */
+const bareDecode = async (bytes) => {
+  const { width, height } = await sharp(bytes).metadata();
+  const img = sharp(bytes);
+  return (width >= 1024 && height >= 1024 ? img.resize(512, 512, { fit: 'fill' }) : img)
+    .raw()
+    .toBuffer();
+};
 
 async function oneCore(spec) {
   sharp.concurrency(1);
