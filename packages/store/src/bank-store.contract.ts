@@ -290,10 +290,18 @@ export function bankStoreContract(label: string, makeHarness: () => Promise<Stor
       expect(new Set(ids).size).toBe(1500);
       expect([...ids].sort((x, y) => x - y)).toEqual(ids);
       const lean: number[] = [];
-      const leanSnap = store.snapshotLean(700);
+      const leanSnap = store.snapshotIndex(700);
       for await (const page of leanSnap.pages) {
         for (const e of page) {
-          expect(Object.keys(e).sort()).toEqual(['bankId', 'id', 'signalType', 'value']);
+          expect(Object.keys(e).sort()).toEqual([
+            'bankId',
+            'classification',
+            'enabled',
+            'id',
+            'signalType',
+            'sourceId',
+            'value',
+          ]);
           lean.push(e.id);
         }
       }

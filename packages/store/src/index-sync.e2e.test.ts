@@ -88,14 +88,19 @@ for (const [label, makePair, skip] of dialects) {
       const { writer, reader } = pair;
       const bank = await writer.createBank({ name: 'known', pdqThreshold: 31 });
       const preloaded = randomHex(64);
-      await writer.addEntries(bank.id, [{ signalType: 'pdq', value: preloaded }]);
+      await writer.addEntries(bank.id, [
+        { signalType: 'pdq', value: preloaded, classification: 'A1', sourceId: 's-1' },
+      ]);
 
-      const matcher = new BankMatcher();
+      const matcher = new BankMatcher({ retainEntryMetadata: true });
       const errors: unknown[] = [];
       sync = new IndexSync(reader, matcher, { intervalMs: 100, onError: (e) => errors.push(e) });
       const loaded = await sync.start();
       expect(loaded).toMatchObject({ banks: 1, entries: 1 });
-      expect(matcher.match({ pdq: nearby(preloaded, 5) }).matches).toHaveLength(1);
+      // The lean start-up snapshot still carries what a hit reports.
+      expect(matcher.match({ pdq: nearby(preloaded, 5) }).matches).toMatchObject([
+        { distance: 5, classification: 'A1', sourceId: 's-1' },
+      ]);
 
       const fresh = randomHex(64);
       await writer.addEntries(bank.id, [{ signalType: 'pdq', value: fresh, sourceId: 'x' }]);
@@ -105,7 +110,13 @@ for (const [label, makePair, skip] of dialects) {
       );
       expect(ms).toBeLessThan(2000);
       const hit = matcher.match({ pdq: nearby(fresh, 9) }).matches[0]!;
-      expect(hit).toMatchObject({ bankName: 'known', signal: 'pdq', distance: 9, threshold: 31 });
+      expect(hit).toMatchObject({
+        bankName: 'known',
+        signal: 'pdq',
+        distance: 9,
+        threshold: 31,
+        sourceId: 'x',
+      });
 
       // Disabling the entry, and then the bank, propagate the same way.
       await writer.setEntryEnabled(hit.entryId, false);

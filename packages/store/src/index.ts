@@ -7,3 +7,5 @@ export * from './bank-store.kysely.js';
 export * from './migrations/migrations.js';
 export type { BankPatch } from './bank-store.validation.js';
 export { DEFAULT_MAX_MATCHES_PER_LOOKUP } from './bank-store.validation.js';
+export * from './api-key-store.kysely.js';
+export * from './bank-action-store.kysely.js';

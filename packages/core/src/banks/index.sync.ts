@@ -1,5 +1,5 @@
-import type { BankStore } from '../ports/bank-store.port.js';
-import type { Bank, BankChange, BankEntry } from './bank.model.js';
+import type { BankStore, IndexEntry } from '../ports/bank-store.port.js';
+import type { Bank, BankChange } from './bank.model.js';
 
 /**
  * What {@link IndexSync} keeps current: the in-memory match index (`BankMatcher` satisfies
@@ -14,7 +14,7 @@ export interface IndexSyncTarget {
    * then once with no entries and `atSeq` (the snapshot's sequence) to build the index.
    */
   bulkLoad(
-    entries: Iterable<BankEntry>,
+    entries: Iterable<IndexEntry>,
     options?: { readonly atSeq?: number; readonly deferBuild?: boolean },
   ): unknown;
   /** Apply one change from the feed (upsert of a disabled entry removes it). */
@@ -105,7 +105,9 @@ export class IndexSync {
    */
   async load(): Promise<IndexLoadReport> {
     const t0 = this.now();
-    const snap = this.store.snapshot(this.opts.snapshotPageSize);
+    // The lean snapshot: the index needs neither metadata nor notes, and reading them for
+    // 10M entries would dominate start-up.
+    const snap = this.store.snapshotIndex(this.opts.snapshotPageSize);
     const seq = await snap.seq;
     // Banks after the sequence is read: a bank changed since is re-applied by the feed.
     const banks = await this.store.listBanks();

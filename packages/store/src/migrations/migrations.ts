@@ -1,4 +1,5 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { serverMigration } from './0002-server.migration.js';
 
 /** The SQL dialects Lifeguard stores run on. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -87,6 +88,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.dropTable('lg_banks').execute();
       },
     },
+    '0002_server': serverMigration(dialect),
   };
 }
 
