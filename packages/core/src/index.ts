@@ -48,3 +48,7 @@ export {
   type RiskEngineStats,
 } from './risk/risk.engine.js';
 export * from './risk/risk-replay.session.js';
+export * from './matching/pdq.index.js';
+export * from './matching/match.model.js';
+export * from './matching/rollout.policy.js';
+export * from './matching/bank.matcher.js';
