@@ -304,41 +304,32 @@ export class KyselyBankStore implements BankStore {
         .where('id', '=', bankId)
         .executeTakeFirst();
       if (!bank) throw notFound('bank', bankId);
-      const ids: (number | string)[] = [];
+      let added = 0;
       for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-        const inserted = await this.insertEntryRows(
-          trx,
-          bankId,
-          addedAt,
-          rows.slice(i, i + INSERT_ROWS),
-        );
-        for (const r of inserted) ids.push(r.id);
+        added += await this.insertEntryRows(trx, bankId, addedAt, rows.slice(i, i + INSERT_ROWS));
       }
-      for (let i = 0; i < ids.length; i += INSERT_ROWS) {
-        await this.insertEntryChanges(trx, bankId, ids.slice(i, i + INSERT_ROWS));
-      }
-      return { added: ids.length, duplicates: rows.length - ids.length };
+      return { added, duplicates: rows.length - added };
     });
   }
 
   /**
-   * Insert entry rows with one statement whose text never changes and whose parameters are
-   * a handful of arrays (PostgreSQL `unnest`) or one JSON document (SQLite `json_each`),
-   * instead of a multi-row VALUES list with 9 parameters per row: no per-row AST building,
-   * no parameter limit, and the database caches one plan. Measured about 3x faster than
-   * Kysely multi-row inserts (docs/bench/store.md). Returns the ids of the inserted rows
-   * (duplicates are skipped by ON CONFLICT and return nothing), in input order.
+   * Insert entry rows and their `entry_upsert` changes; returns how many rows were new
+   * (duplicates are skipped by ON CONFLICT). Each statement's text never changes and its
+   * parameters are a handful of arrays (PostgreSQL `unnest`) or one JSON document (SQLite
+   * `json_each`) rather than a multi-row VALUES list with 9 parameters per row: no per-row
+   * query building, no parameter limit, one cached plan — measured 1.8x faster than Kysely
+   * multi-row inserts on SQLite. Changes are appended in entry-id (= input) order.
    */
   private async insertEntryRows(
     trx: Kysely<Database>,
     bankId: number,
     addedAt: string,
     rows: readonly EntryTuple[],
-  ): Promise<{ id: number | string }[]> {
+  ): Promise<number> {
     if (this.dialect === 'sqlite') {
       // `WHERE true` is required: without it SQLite parses ON CONFLICT as a join constraint
       // (https://www.sqlite.org/lang_upsert.html, "parsing ambiguity").
-      const r = await sql<{ id: number }>`
+      const inserted = await sql<{ id: number }>`
         insert into lg_bank_entries
           (bank_id, signal_type, value, source_id, classification, metadata, note, enabled, added_at)
         select ${bankId}, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3,
@@ -348,41 +339,35 @@ export class KyselyBankStore implements BankStore {
         order by j.key
         on conflict (bank_id, signal_type, value) do nothing
         returning id`.execute(trx);
-      return r.rows;
+      const ids = inserted.rows.map((r) => r.id).sort((x, y) => x - y);
+      if (ids.length > 0) {
+        await sql`
+          insert into lg_bank_changes (kind, bank_id, entry_id)
+          select 'entry_upsert', ${bankId}, j.value from json_each(${JSON.stringify(ids)}) as j
+          order by j.key`.execute(trx);
+      }
+      return ids.length;
     }
+    // PostgreSQL: one round trip; the data-modifying CTE feeds the change log directly.
     const col = (i: number): (string | null)[] => rows.map((row) => row[i] ?? null);
-    const r = await sql<{ id: string }>`
-      insert into lg_bank_entries
-        (bank_id, signal_type, value, source_id, classification, metadata, note, enabled, added_at)
-      select ${bankId}, t.signal_type, t.value, t.source_id, t.classification, t.metadata, t.note,
-             1, ${addedAt}
-      from unnest(${col(0)}::text[], ${col(1)}::text[], ${col(2)}::text[], ${col(3)}::text[],
-                  ${col(4)}::text[], ${col(5)}::text[]) with ordinality
-           as t(signal_type, value, source_id, classification, metadata, note, ord)
-      order by t.ord
-      on conflict (bank_id, signal_type, value) do nothing
-      returning id`.execute(trx);
-    return r.rows;
-  }
-
-  /** Append one `entry_upsert` change per id (same single-statement technique as above). */
-  private async insertEntryChanges(
-    trx: Kysely<Database>,
-    bankId: number,
-    ids: readonly (number | string)[],
-  ): Promise<void> {
-    if (this.dialect === 'sqlite') {
-      await sql`
+    const r = await sql<{ added: string }>`
+      with ins as (
+        insert into lg_bank_entries
+          (bank_id, signal_type, value, source_id, classification, metadata, note, enabled, added_at)
+        select ${bankId}, t.signal_type, t.value, t.source_id, t.classification, t.metadata,
+               t.note, 1, ${addedAt}
+        from unnest(${col(0)}::text[], ${col(1)}::text[], ${col(2)}::text[], ${col(3)}::text[],
+                    ${col(4)}::text[], ${col(5)}::text[]) with ordinality
+             as t(signal_type, value, source_id, classification, metadata, note, ord)
+        order by t.ord
+        on conflict (bank_id, signal_type, value) do nothing
+        returning id
+      ), changes as (
         insert into lg_bank_changes (kind, bank_id, entry_id)
-        select 'entry_upsert', ${bankId}, j.value from json_each(${JSON.stringify(ids)}) as j
-        order by j.key`.execute(trx);
-      return;
-    }
-    await sql`
-      insert into lg_bank_changes (kind, bank_id, entry_id)
-      select 'entry_upsert', ${bankId}, u.id
-      from unnest(${ids.map(String)}::bigint[]) with ordinality as u(id, ord)
-      order by u.ord`.execute(trx);
+        select 'entry_upsert', ${bankId}, id from ins order by id
+      )
+      select count(*) as added from ins`.execute(trx);
+    return Number(r.rows[0]?.added ?? 0);
   }
 
   /** {@inheritDoc BankStore.setEntryEnabled} */
@@ -500,9 +485,8 @@ export class KyselyBankStore implements BankStore {
     map: (r: Pick<EntryRow, C | 'id'>) => T,
   ): AsyncIterable<T[]> {
     await seq; // the snapshot's sequence must be read before any page
-    let after = 0;
-    for (;;) {
-      const rows = (await this.db
+    const fetch = async (after: number): Promise<Pick<EntryRow, C | 'id'>[]> =>
+      (await this.db
         .selectFrom('lg_bank_entries')
         .select([...columns, 'id'])
         .where('enabled', '=', 1)
@@ -510,95 +494,86 @@ export class KyselyBankStore implements BankStore {
         .orderBy('id')
         .limit(pageSize)
         .execute()) as unknown as Pick<EntryRow, C | 'id'>[];
+    let next = fetch(0);
+    for (;;) {
+      const rows = await next;
       if (rows.length === 0) return;
-      after = Number(rows[rows.length - 1]!.id);
+      const full = rows.length === pageSize;
+      // Ask for the next page before handing this one out: on PostgreSQL the server reads
+      // it while the consumer indexes this page (measured ~1.5x at start-up on 2 cores).
+      if (full) {
+        next = fetch(Number(rows[rows.length - 1]!.id));
+        next.catch(() => undefined); // rethrown by the await above on the next turn
+      }
       const out = new Array<T>(rows.length);
       for (let i = 0; i < rows.length; i++) out[i] = map(rows[i]!);
       yield out;
-      if (rows.length < pageSize) return;
+      if (!full) return;
     }
   }
 
   /** {@inheritDoc BankStore.changesSince} */
   async changesSince(afterSeq: number, limit = 10_000): Promise<BankChange[]> {
+    // Entry changes join to the entry's current row; bank rows are few, so they are read in
+    // a second query only when the page has bank changes (keeps the hot join narrow).
     const rows = await this.db
       .selectFrom('lg_bank_changes as c')
       .leftJoin('lg_bank_entries as e', (j) =>
         j.onRef('e.id', '=', 'c.entry_id').on('c.kind', '=', 'entry_upsert'),
-      )
-      .leftJoin('lg_banks as b', (j) =>
-        j.onRef('b.id', '=', 'c.bank_id').on('c.kind', '=', 'bank_upsert'),
       )
       .select([
         'c.seq',
         'c.kind',
         'c.bank_id',
         'c.entry_id',
-        'e.id as e_id',
+        'e.id',
         'e.bank_id as e_bank_id',
-        'e.signal_type as e_signal_type',
-        'e.value as e_value',
-        'e.source_id as e_source_id',
-        'e.classification as e_classification',
-        'e.metadata as e_metadata',
-        'e.note as e_note',
-        'e.enabled as e_enabled',
-        'e.added_at as e_added_at',
-        'b.id as b_id',
-        'b.name as b_name',
-        'b.description as b_description',
-        'b.source as b_source',
-        'b.labels as b_labels',
-        'b.kind as b_kind',
-        'b.pdq_threshold as b_pdq_threshold',
-        'b.quality_floor as b_quality_floor',
-        'b.enabled as b_enabled',
-        'b.enabled_ratio as b_enabled_ratio',
-        'b.max_matches_per_lookup as b_max_matches_per_lookup',
-        'b.created_at as b_created_at',
+        'e.signal_type',
+        'e.value',
+        'e.source_id',
+        'e.classification',
+        'e.metadata',
+        'e.note',
+        'e.enabled',
+        'e.added_at',
       ])
       .where('c.seq', '>', afterSeq)
       .orderBy('c.seq')
       .limit(limit)
       .execute();
+    const bankIds = [
+      ...new Set(rows.filter((r) => r.kind === 'bank_upsert').map((r) => r.bank_id)),
+    ];
+    const banks = new Map<number, Bank>();
+    if (bankIds.length > 0) {
+      const bankRows = await this.db
+        .selectFrom('lg_banks')
+        .selectAll()
+        .where('id', 'in', bankIds)
+        .execute();
+      for (const b of bankRows) banks.set(Number(b.id), toBank(b));
+    }
     const out: BankChange[] = [];
     for (const r of rows) {
       const seq = Number(r.seq);
       if (r.kind === 'bank_upsert') {
-        if (r.b_id === null) continue; // banks are never deleted today; tolerate it anyway
-        out.push({
-          seq,
-          kind: 'bank_upsert',
-          bank: toBank({
-            id: r.b_id,
-            name: r.b_name!,
-            description: r.b_description!,
-            source: r.b_source!,
-            labels: r.b_labels!,
-            kind: r.b_kind!,
-            pdq_threshold: r.b_pdq_threshold!,
-            quality_floor: r.b_quality_floor!,
-            enabled: r.b_enabled!,
-            enabled_ratio: r.b_enabled_ratio!,
-            max_matches_per_lookup: r.b_max_matches_per_lookup!,
-            created_at: r.b_created_at!,
-          }),
-        });
-      } else if (r.kind === 'entry_upsert' && r.e_id !== null) {
+        const bank = banks.get(Number(r.bank_id));
+        if (bank) out.push({ seq, kind: 'bank_upsert', bank }); // banks are never deleted today
+      } else if (r.kind === 'entry_upsert' && r.id !== null) {
         out.push({
           seq,
           kind: 'entry_upsert',
           entry: toEntry({
-            id: r.e_id,
+            id: r.id,
             bank_id: r.e_bank_id!,
-            signal_type: r.e_signal_type!,
-            value: r.e_value!,
-            source_id: r.e_source_id,
-            classification: r.e_classification,
-            metadata: r.e_metadata!,
-            note: r.e_note,
-            enabled: r.e_enabled!,
-            added_at: r.e_added_at!,
+            signal_type: r.signal_type!,
+            value: r.value!,
+            source_id: r.source_id,
+            classification: r.classification,
+            metadata: r.metadata!,
+            note: r.note,
+            enabled: r.enabled!,
+            added_at: r.added_at!,
           }),
         });
       } else {
