@@ -12,6 +12,7 @@ import {
   pigeonholePlan,
   type PigeonholePlan,
 } from './pdq-pigeonhole.scheme.js';
+import { buildPairTables, decodeSlot, hiSpanFor } from './pdq-tables.build.js';
 
 /** Largest id a {@link PdqIndex} accepts (ids are stored as unsigned 32-bit integers). */
 export const PDQ_INDEX_MAX_ID = 0xfffffffe;
@@ -112,7 +113,7 @@ export class PdqIndex {
   private linked = 0;
   private dirs: Uint32Array[] | null = null;
   private posts: Uint32Array[] = [];
-  /** Per table: Elias-Fano-style upper bits of the slots (see {@link buildPair}), or absent. */
+  /** Per table: Elias-Fano-style upper bits of the slots (see `pdq-tables.build.ts`), or absent. */
   private uppers: Uint32Array[] = [];
   /** Distinct values of `slot >>> 16` among built slots: bits reserved per bucket. */
   private hiSpan = 0;
@@ -506,96 +507,25 @@ export class PdqIndex {
     this.dirs ??= Array.from({ length: PDQ_CHUNKS }, () => new Uint32Array(CHUNK_VALUES + 1));
     const fillLo = new Uint32Array(CHUNK_VALUES);
     const fillHi = new Uint32Array(CHUNK_VALUES);
-    this.hiSpan = ((n - 1) >>> 16) + 1;
-    for (let p = 0; p < PDQ_CHUNKS / 2; p++) this.buildPair(p, n, fillLo, fillHi);
+    this.hiSpan = hiSpanFor(n);
+    for (let p = 0; p < PDQ_CHUNKS / 2; p++) {
+      const [lo, hi] = buildPairTables(
+        this.words,
+        n,
+        p,
+        this.dirs[2 * p]!,
+        this.dirs[2 * p + 1]!,
+        fillLo,
+        fillHi,
+        this.hiSpan,
+      );
+      this.posts[2 * p] = lo.post;
+      this.posts[2 * p + 1] = hi.post;
+      if (lo.upper !== null) this.uppers[2 * p] = lo.upper;
+      if (hi.upper !== null) this.uppers[2 * p + 1] = hi.upper;
+    }
     this.built = n;
     this.linked = n;
-  }
-
-  /**
-   * Counting sort of slots [0, n) by chunk 2p and by chunk 2p+1: stable, so slots ascend
-   * within a bucket.
-   *
-   * A posting packs the companion chunk (high half) with the slot's low 16 bits. The slot's
-   * high bits are stored Elias-Fano style (Elias 1974; Vigna, "Quasi-succinct indices",
-   * WSDM 2013): within a bucket they never decrease, so entry j of bucket k with high part h
-   * sets bit `j + h` of a per-bucket segment of `count_k + hiSpan` bits starting at bit
-   * `dir[k] + k * hiSpan`. That is about 2 bits per posting at 10M hashes instead of a byte,
-   * and decoding (a select over ~10 words) runs only for postings that pass the filter.
-   */
-  private buildPair(p: number, n: number, fillLo: Uint32Array, fillHi: Uint32Array): void {
-    // Both tables of pair p read the same word, so one pass over the hashes serves both.
-    const words = this.words;
-    const dirLo = this.dirs![2 * p]!;
-    const dirHi = this.dirs![2 * p + 1]!;
-    dirLo.fill(0);
-    dirHi.fill(0);
-    for (let s = 0, o = p; s < n; s++, o += W) {
-      const w = words[o]!;
-      const lo = (w & 0xffff) + 1;
-      const hi = (w >>> 16) + 1;
-      dirLo[lo] = dirLo[lo]! + 1;
-      dirHi[hi] = dirHi[hi]! + 1;
-    }
-    for (let k = 0; k < CHUNK_VALUES; k++) {
-      dirLo[k + 1] = dirLo[k + 1]! + dirLo[k]!;
-      dirHi[k + 1] = dirHi[k + 1]! + dirHi[k]!;
-    }
-    fillLo.set(dirLo.subarray(0, CHUNK_VALUES));
-    fillHi.set(dirHi.subarray(0, CHUNK_VALUES));
-    const postLo = new Uint32Array(n);
-    const postHi = new Uint32Array(n);
-    const span = this.hiSpan;
-    // Total bits n + 65536 * span < 2^31 because n <= PDQ_INDEX_MAX_SLOTS, so >>> 5 is safe.
-    const bits = Math.ceil((n + CHUNK_VALUES * span) / 32);
-    const upLo = span > 1 ? new Uint32Array(bits) : null;
-    const upHi = span > 1 ? new Uint32Array(bits) : null;
-    for (let s = 0, o = p; s < n; s++, o += W) {
-      const w = words[o]!;
-      const kLo = w & 0xffff;
-      const kHi = w >>> 16;
-      const low = s & 0xffff;
-      const pLo = fillLo[kLo]!;
-      fillLo[kLo] = pLo + 1;
-      const pHi = fillHi[kHi]!;
-      fillHi[kHi] = pHi + 1;
-      postLo[pLo] = ((kHi << 16) | low) >>> 0; // companion of the low chunk: the high one
-      postHi[pHi] = ((kLo << 16) | low) >>> 0;
-      if (upLo !== null && upHi !== null) {
-        const h = s >>> 16;
-        const bLo = pLo + kLo * span + h;
-        const bHi = pHi + kHi * span + h;
-        upLo[bLo >>> 5] = (upLo[bLo >>> 5]! | (1 << (bLo & 31))) >>> 0;
-        upHi[bHi >>> 5] = (upHi[bHi >>> 5]! | (1 << (bHi & 31))) >>> 0;
-      }
-    }
-    this.posts[2 * p] = postLo;
-    this.posts[2 * p + 1] = postHi;
-    if (upLo !== null && upHi !== null) {
-      this.uppers[2 * p] = upLo;
-      this.uppers[2 * p + 1] = upHi;
-    }
-  }
-
-  /** The slot of posting `pos` of bucket `k` in table t (see {@link buildPair}). */
-  private slotOf(t: number, k: number, pos: number, v: number): number {
-    const upper = this.uppers[t];
-    if (upper === undefined) return v & 0xffff;
-    const start = this.dirs![t]![k]!;
-    const b0 = start + k * this.hiSpan;
-    // select: position of the j-th set bit at or after b0
-    let j = pos - start;
-    let wi = Math.floor(b0 / 32);
-    let word = (upper[wi]! & (0xffffffff << (b0 % 32))) >>> 0;
-    for (;;) {
-      const c = popcount32(word);
-      if (j < c) break;
-      j -= c;
-      word = upper[++wi]!;
-    }
-    for (; j > 0; j--) word = (word & (word - 1)) >>> 0;
-    const bit = wi * 32 + (31 - Math.clz32(word & -word));
-    return (bit - b0 - (pos - start)) * CHUNK_VALUES + (v & 0xffff);
   }
 
   /**
@@ -633,6 +563,8 @@ export class PdqIndex {
     const post = this.posts[t];
     if (post === undefined) return 0;
     const dir = this.dirs![t]!;
+    const upper = this.uppers[t];
+    const span = this.hiSpan;
     const qw = this.q[t >>> 1]!;
     const qk = t & 1 ? qw >>> 16 : qw & 0xffff;
     const qc = t & 1 ? qw & 0xffff : qw >>> 16;
@@ -647,7 +579,8 @@ export class PdqIndex {
         for (let pos = dir[k]!; pos < end; pos++) {
           const v = post[pos]!;
           if (POPCOUNT16[(v >>> 16) ^ qc]! > lim) continue;
-          n += this.verify(this.slotOf(t, k, pos, v), t, plan, d, visit);
+          const s = decodeSlot(upper, dir[k]!, k, span, pos, v);
+          n += this.verify(s, t, plan, d, visit);
         }
       }
     }
