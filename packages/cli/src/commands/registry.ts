@@ -3,9 +3,16 @@ import { hashCommand } from './hash.command.js';
 import { riskCommand } from './risk.command.js';
 import { bankCommand } from './bank.command.js';
 import { matchCommand } from './match.command.js';
+import { serveCommand } from './serve.command.js';
 
 /**
  * Every sub-command, in `--help` order. Add a command by writing `NAME.command.ts` beside
  * this file and listing it here.
  */
-export const COMMANDS: readonly Command[] = [hashCommand, riskCommand, bankCommand, matchCommand];
+export const COMMANDS: readonly Command[] = [
+  hashCommand,
+  riskCommand,
+  bankCommand,
+  matchCommand,
+  serveCommand,
+];

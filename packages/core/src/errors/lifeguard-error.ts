@@ -35,6 +35,22 @@ export const ErrorCodes = {
   INVALID_RISK_RULES: 'LG_ERR_INVALID_RISK_RULES',
   /** A risk event is malformed (missing or invalid field, bad time, unknown type). */
   INVALID_EVENT: 'LG_ERR_INVALID_EVENT',
+  /** A request is malformed: schema violation, unknown field, wrong type (HTTP 400). */
+  INVALID_REQUEST: 'LG_ERR_INVALID_REQUEST',
+  /** No credentials, or credentials that are not valid (HTTP 401). */
+  UNAUTHORIZED: 'LG_ERR_UNAUTHORIZED',
+  /** Valid credentials without the scope the operation needs (HTTP 403). */
+  FORBIDDEN: 'LG_ERR_FORBIDDEN',
+  /** Too many requests for this API key; retry after the advertised delay (HTTP 429). */
+  RATE_LIMITED: 'LG_ERR_RATE_LIMITED',
+  /** The request's content type is not accepted by the endpoint (HTTP 415). */
+  UNSUPPORTED_MEDIA_TYPE: 'LG_ERR_UNSUPPORTED_MEDIA_TYPE',
+  /** A URL was refused before fetching: scheme, host not allowed, or a private address (SSRF guard). */
+  URL_REFUSED: 'LG_ERR_URL_REFUSED',
+  /** Fetching an allowed URL failed (network error, HTTP error status, timeout). */
+  FETCH_FAILED: 'LG_ERR_FETCH_FAILED',
+  /** The service is saturated (work queue full) or not ready; retry later (HTTP 503). */
+  UNAVAILABLE: 'LG_ERR_UNAVAILABLE',
 } as const;
 
 /** One of the stable `LG_ERR_*` codes. */

@@ -1,11 +1,11 @@
 import type { Kysely, Migration } from 'kysely';
-import type { StoreDialect } from './migrations.js';
 
 /**
  * Tables of the scanning service (`@lifeguard/server`): API keys and per-bank actions.
- * Part of the one migration history (listed in `migrations.ts` after `0001_banks`).
+ * Part of the one migration history (listed in `migrations.ts` after `0001_banks`); the DDL
+ * is the same on both dialects.
  */
-export function serverMigration(dialect: StoreDialect): Migration {
+export function serverMigration(): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       // API keys are stored as the SHA-256 of the secret (see api-key-store.kysely.ts for
@@ -31,7 +31,6 @@ export function serverMigration(dialect: StoreDialect): Migration {
         .addColumn('action', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
-      void dialect; // same DDL on both dialects
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('lg_bank_actions').execute();

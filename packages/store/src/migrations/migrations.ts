@@ -88,7 +88,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.dropTable('lg_banks').execute();
       },
     },
-    '0002_server': serverMigration(dialect),
+    '0002_server': serverMigration(),
   };
 }
 

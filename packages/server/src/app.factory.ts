@@ -1,0 +1,124 @@
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installProblemHandlers, PROBLEM_SCHEMA } from './http/problem.handler.js';
+import { bankRoutes, IMPORT_CONTENT_TYPES } from './routes/banks.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { keyRoutes } from './routes/keys.routes.js';
+import { scanRoutes } from './routes/scan.routes.js';
+import type { ServerContext } from './server.context.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route takes a multipart upload with a `file` part (documented in OpenAPI). */
+    multipartFile?: boolean;
+    /** The route streams a raw bank file body (documented in OpenAPI). */
+    rawImport?: boolean;
+  }
+}
+
+/** Version of the HTTP API in the OpenAPI document. */
+export const API_VERSION = '1.0.0';
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** Whether the match index has finished its first load. */
+  readonly isLoaded: () => boolean;
+  /** Fastify logger option (false in tests and for OpenAPI generation). */
+  readonly logger?: boolean | { level: string };
+}
+
+/**
+ * Assemble the Fastify application: problem+json errors, multipart, the streaming import
+ * parser, OpenAPI generation from the route schemas, every route, and request metrics.
+ * Media bytes never reach the logger: Fastify logs request lines, not bodies.
+ */
+export async function buildApp(
+  ctx: ServerContext,
+  opts: BuildAppOptions,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: ctx.config.limits.maxJsonBytes,
+    // Reject unknown fields instead of silently dropping them (Fastify's Ajv default is
+    // removeAdditional: true). Type coercion stays on: querystrings are strings on the wire.
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    // Fastify's own request ids; the client's header is not trusted.
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  installProblemHandlers(app);
+  app.addSchema(PROBLEM_SCHEMA);
+
+  await app.register(multipart, {
+    limits: { fileSize: ctx.config.limits.maxFileBytes, files: 1, fields: 10, parts: 12 },
+  });
+  // Bank imports stream the raw body through the importer (constant memory, any size up to
+  // limits.maxImportBytes); other routes refuse these content types with 415.
+  app.addContentTypeParser([...IMPORT_CONTENT_TYPES], (_request, payload, done) =>
+    done(null, payload),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Lifeguard scanning API',
+        version: API_VERSION,
+        description:
+          'Hash, match and act on uploads. Errors are application/problem+json with a stable ' +
+          'LG_ERR_* code. Authenticate with `Authorization: Bearer <API key>`.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key' } },
+      },
+    },
+    refResolver: {
+      buildLocalReference: (json, _base, _frag, i) => (json.$id as string) ?? `def-${i}`,
+    },
+    transform: ({ schema, url, route }) => {
+      const cfg = route.config;
+      if (!schema || (!cfg?.multipartFile && !cfg?.rawImport)) return { schema, url };
+      const s = { ...schema } as Record<string, unknown>;
+      const content = {
+        ...((s.body as { content?: Record<string, unknown> } | undefined)?.content ?? {}),
+      };
+      if (cfg.multipartFile) {
+        content['multipart/form-data'] = {
+          schema: {
+            type: 'object',
+            required: ['file'],
+            properties: {
+              file: { type: 'string', format: 'binary' },
+              contentId: { type: 'string' },
+              userId: { type: 'string' },
+              metadata: { type: 'string', description: 'JSON object' },
+            },
+          },
+        };
+      } else {
+        for (const t of IMPORT_CONTENT_TYPES) content[t] = { schema: { type: 'string' } };
+      }
+      s.body = { content };
+      return { schema: s, url };
+    },
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.latency.observe(
+      { route, method: request.method, status: `${Math.floor(reply.statusCode / 100)}xx` },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  healthRoutes(app, ctx, opts.isLoaded);
+  scanRoutes(app, ctx, opts.isLoaded);
+  bankRoutes(app, ctx);
+  keyRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,335 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { ErrorCodes, LifeguardError } from '@lifeguard/core';
+
+/** Process roles (`lifeguard serve --role`). `worker` has no HTTP API. */
+export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
+/** One of {@link SERVER_ROLES}. */
+export type ServerRole = (typeof SERVER_ROLES)[number];
+
+/** What a match leads to. Ordered by severity: block > review > allow. */
+export const ACTIONS = ['block', 'review', 'allow'] as const;
+/** One of {@link ACTIONS}. */
+export type Action = (typeof ACTIONS)[number];
+
+/** Limits applied to every request. */
+export interface ServerLimits {
+  /** Maximum JSON body in bytes (default 1 MiB). */
+  readonly maxJsonBytes: number;
+  /** Maximum uploaded or fetched media file in bytes (default 32 MiB). */
+  readonly maxFileBytes: number;
+  /** Maximum bank import upload in bytes (default 2 GiB; streamed, never buffered). */
+  readonly maxImportBytes: number;
+  /** Maximum pixels an image may declare (decompression-bomb guard; default 50 megapixels). */
+  readonly maxImagePixels: number;
+  /** Maximum milliseconds for one decode (default 10 s). */
+  readonly decodeTimeoutMs: number;
+  /** Requests per second each API key may sustain (token refill rate; default 200). */
+  readonly rateLimitPerSecond: number;
+  /** Token-bucket size: the burst a key may send at once (default 400). */
+  readonly rateLimitBurst: number;
+  /** Hashing worker threads (default: available cores). */
+  readonly hashWorkers: number;
+  /** Uploads waiting for a hashing worker before new ones get 503 (default 256). */
+  readonly maxQueuedHashes: number;
+}
+
+/** URL fetching for `POST /v1/scan {url}` (SSRF-guarded; see url.fetcher.ts). */
+export interface UrlFetchConfig {
+  /** Allow scanning by URL at all (default true). */
+  readonly enabled: boolean;
+  /**
+   * Hosts that may be fetched (exact names or `*.example.com`). Empty: any public host.
+   * The allow-list never admits private addresses: both checks apply.
+   */
+  readonly allowHosts: readonly string[];
+  /** Total time for connect + download in milliseconds (default 10 s). */
+  readonly timeoutMs: number;
+  /** Redirects followed, each re-checked (default 3). */
+  readonly maxRedirects: number;
+  /**
+   * Testing escape hatch: also allow these literal IPs (never set in production). The test
+   * suite uses it to allow its own 127.0.0.1 origin so that the redirect is what is refused.
+   */
+  readonly allowPrivateIps: readonly string[];
+}
+
+/** Verdict rules: what a match on a bank or a label leads to. */
+export interface ActionRules {
+  /** Action per bank name (overridden by the per-bank setting stored through the API). */
+  readonly banks: Readonly<Record<string, Action>>;
+  /** Action per label; the most severe applicable label wins. */
+  readonly labels: Readonly<Record<string, Action>>;
+}
+
+/** The one typed configuration object of the scanning service. */
+export interface ServerConfig {
+  /** Process role. */
+  readonly role: ServerRole;
+  /** Listen port (0 picks a free one). */
+  readonly port: number;
+  /** Listen address (default loopback: exposing it is a deliberate act). */
+  readonly host: string;
+  /** SQLite data directory (ignored when `databaseUrl` is set). */
+  readonly dataDir: string;
+  /** PostgreSQL connection string; SQLite when undefined. */
+  readonly databaseUrl: string | undefined;
+  /** PostgreSQL schema (tests, multi-tenant installs). */
+  readonly pgSchema: string | undefined;
+  /** Admin key to install at start (automated deployments); else one is generated once. */
+  readonly adminKey: string | undefined;
+  /** Milliseconds between index-sync polls (default 1000). */
+  readonly indexPollMs: number;
+  /** Milliseconds to wait for in-flight requests on shutdown (default 10 s). */
+  readonly shutdownGraceMs: number;
+  /** Request limits. */
+  readonly limits: ServerLimits;
+  /** URL fetching. */
+  readonly urlFetch: UrlFetchConfig;
+  /** Verdict rules. */
+  readonly actions: ActionRules;
+  /** Log level (`info`, `warn`, `error`, `silent`; default `info`). */
+  readonly logLevel: string;
+}
+
+/** Defaults of {@link ServerConfig}. */
+export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
+  role: 'all',
+  port: 8080,
+  host: '127.0.0.1',
+  dataDir: './.lifeguard',
+  databaseUrl: undefined,
+  pgSchema: undefined,
+  adminKey: undefined,
+  indexPollMs: 1000,
+  shutdownGraceMs: 10_000,
+  limits: Object.freeze({
+    maxJsonBytes: 1024 * 1024,
+    maxFileBytes: 32 * 1024 * 1024,
+    maxImportBytes: 2 * 1024 * 1024 * 1024,
+    maxImagePixels: 50_000_000,
+    decodeTimeoutMs: 10_000,
+    rateLimitPerSecond: 200,
+    rateLimitBurst: 400,
+    hashWorkers: 0,
+    maxQueuedHashes: 256,
+  }),
+  urlFetch: Object.freeze({
+    enabled: true,
+    allowHosts: [],
+    timeoutMs: 10_000,
+    maxRedirects: 3,
+    allowPrivateIps: [],
+  }),
+  actions: Object.freeze({ banks: {}, labels: {} }),
+  logLevel: 'info',
+});
+
+type Json = Record<string, unknown>;
+
+function bad(path: string, why: string): never {
+  throw new LifeguardError(ErrorCodes.INVALID_ARGUMENT, `config ${path}: ${why}`, { path });
+}
+
+function isObj(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkKeys(obj: Json, allowed: readonly string[], path: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) bad(path ? `${path}.${k}` : k, 'unknown field');
+  }
+}
+
+function int(v: unknown, path: string, min: number, max: number): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    bad(path, `must be an integer in ${min}..${max}`);
+  }
+  return n;
+}
+
+function str(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v.length === 0) bad(path, 'must be a non-empty string');
+  return v;
+}
+
+function strList(v: unknown, path: string): string[] {
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) {
+    bad(path, 'must be an array of strings');
+  }
+  return v;
+}
+
+function action(v: unknown, path: string): Action {
+  if (!ACTIONS.includes(v as Action)) bad(path, `must be one of ${ACTIONS.join(', ')}`);
+  return v as Action;
+}
+
+function actionMap(v: unknown, path: string): Record<string, Action> {
+  if (!isObj(v)) bad(path, 'must be an object');
+  const out: Record<string, Action> = {};
+  for (const [k, a] of Object.entries(v)) out[k] = action(a, `${path}.${k}`);
+  return out;
+}
+
+const LIMIT_RANGES: Readonly<Record<keyof ServerLimits, readonly [number, number]>> = {
+  maxJsonBytes: [1024, 64 * 1024 * 1024],
+  maxFileBytes: [1024, 1024 * 1024 * 1024],
+  maxImportBytes: [1024, 64 * 1024 * 1024 * 1024],
+  maxImagePixels: [1, 1_000_000_000],
+  decodeTimeoutMs: [100, 600_000],
+  rateLimitPerSecond: [1, 1_000_000],
+  rateLimitBurst: [1, 10_000_000],
+  hashWorkers: [0, 256],
+  maxQueuedHashes: [1, 1_000_000],
+};
+
+/**
+ * Validate a partial configuration (a parsed JSON file, or overrides) and merge it over
+ * `base`. Unknown fields are errors, so a typo never silently falls back to a default.
+ * Throws `LG_ERR_INVALID_ARGUMENT` naming the offending path.
+ */
+export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config'): ServerConfig {
+  if (!isObj(input)) bad(origin, 'must be a JSON object');
+  checkKeys(input, Object.keys(DEFAULT_SERVER_CONFIG), '');
+  const c: { -readonly [K in keyof ServerConfig]: ServerConfig[K] } = { ...base };
+  if (input.role !== undefined) {
+    if (!SERVER_ROLES.includes(input.role as ServerRole)) {
+      bad('role', `must be one of ${SERVER_ROLES.join(', ')}`);
+    }
+    c.role = input.role as ServerRole;
+  }
+  if (input.port !== undefined) c.port = int(input.port, 'port', 0, 65535);
+  if (input.host !== undefined) c.host = str(input.host, 'host');
+  if (input.dataDir !== undefined) c.dataDir = str(input.dataDir, 'dataDir');
+  if (input.databaseUrl !== undefined) {
+    const u = str(input.databaseUrl, 'databaseUrl');
+    if (!/^postgres(ql)?:\/\//.test(u)) bad('databaseUrl', 'must be a postgres:// URL');
+    c.databaseUrl = u;
+  }
+  if (input.pgSchema !== undefined) c.pgSchema = str(input.pgSchema, 'pgSchema');
+  if (input.adminKey !== undefined) {
+    const k = str(input.adminKey, 'adminKey');
+    // Short keys can be guessed; we store them with a fast hash (see api-key.service.ts).
+    if (k.length < 32) bad('adminKey', 'must be at least 32 characters');
+    c.adminKey = k;
+  }
+  if (input.indexPollMs !== undefined)
+    c.indexPollMs = int(input.indexPollMs, 'indexPollMs', 10, 600_000);
+  if (input.shutdownGraceMs !== undefined) {
+    c.shutdownGraceMs = int(input.shutdownGraceMs, 'shutdownGraceMs', 0, 600_000);
+  }
+  if (input.logLevel !== undefined) {
+    const l = str(input.logLevel, 'logLevel');
+    if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(l)) {
+      bad('logLevel', 'must be trace, debug, info, warn, error, fatal or silent');
+    }
+    c.logLevel = l;
+  }
+  if (input.limits !== undefined) {
+    if (!isObj(input.limits)) bad('limits', 'must be an object');
+    checkKeys(input.limits, Object.keys(LIMIT_RANGES), 'limits');
+    const l: { -readonly [K in keyof ServerLimits]: number } = { ...c.limits };
+    for (const [k, [min, max]] of Object.entries(LIMIT_RANGES) as [
+      keyof ServerLimits,
+      readonly [number, number],
+    ][]) {
+      if (input.limits[k] !== undefined) l[k] = int(input.limits[k], `limits.${k}`, min, max);
+    }
+    c.limits = l;
+  }
+  if (input.urlFetch !== undefined) {
+    const u = input.urlFetch;
+    if (!isObj(u)) bad('urlFetch', 'must be an object');
+    checkKeys(u, Object.keys(DEFAULT_SERVER_CONFIG.urlFetch), 'urlFetch');
+    const f = { ...c.urlFetch } as { -readonly [K in keyof UrlFetchConfig]: UrlFetchConfig[K] };
+    if (u.enabled !== undefined) {
+      if (typeof u.enabled !== 'boolean') bad('urlFetch.enabled', 'must be a boolean');
+      f.enabled = u.enabled;
+    }
+    if (u.allowHosts !== undefined) f.allowHosts = strList(u.allowHosts, 'urlFetch.allowHosts');
+    if (u.timeoutMs !== undefined)
+      f.timeoutMs = int(u.timeoutMs, 'urlFetch.timeoutMs', 100, 600_000);
+    if (u.maxRedirects !== undefined) {
+      f.maxRedirects = int(u.maxRedirects, 'urlFetch.maxRedirects', 0, 10);
+    }
+    if (u.allowPrivateIps !== undefined) {
+      const ips = strList(u.allowPrivateIps, 'urlFetch.allowPrivateIps');
+      for (const ip of ips)
+        if (isIP(ip) === 0) bad('urlFetch.allowPrivateIps', `'${ip}' is not an IP`);
+      f.allowPrivateIps = ips;
+    }
+    c.urlFetch = f;
+  }
+  if (input.actions !== undefined) {
+    const a = input.actions;
+    if (!isObj(a)) bad('actions', 'must be an object');
+    checkKeys(a, ['banks', 'labels'], 'actions');
+    c.actions = {
+      banks: a.banks === undefined ? c.actions.banks : actionMap(a.banks, 'actions.banks'),
+      labels: a.labels === undefined ? c.actions.labels : actionMap(a.labels, 'actions.labels'),
+    };
+  }
+  return c;
+}
+
+/** Environment variables read by {@link loadServerConfig}, and the field each sets. */
+export const CONFIG_ENV: Readonly<Record<string, string>> = {
+  LIFEGUARD_PORT: 'port',
+  LIFEGUARD_HOST: 'host',
+  LIFEGUARD_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
+  LIFEGUARD_PG_SCHEMA: 'pgSchema',
+  LIFEGUARD_ADMIN_KEY: 'adminKey',
+  LIFEGUARD_ROLE: 'role',
+  LIFEGUARD_LOG_LEVEL: 'logLevel',
+};
+
+/** Where {@link loadServerConfig} reads from; every source is optional. */
+export interface ConfigSources {
+  /** Environment (usually `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Path of a JSON config file. */
+  readonly file?: string | undefined;
+  /** Overrides from the command line (highest precedence). */
+  readonly overrides?: Json;
+}
+
+/**
+ * Build the configuration: defaults, then the JSON file, then the environment, then
+ * command-line overrides — later sources win, field by field. Everything is validated.
+ */
+export function loadServerConfig(sources: ConfigSources = {}): ServerConfig {
+  let c = DEFAULT_SERVER_CONFIG;
+  if (sources.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(sources.file, 'utf8');
+    } catch (e) {
+      throw new LifeguardError(
+        ErrorCodes.READ_FAILED,
+        `cannot read config file ${sources.file}`,
+        {},
+        {
+          cause: e,
+        },
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      bad(sources.file, 'is not valid JSON');
+    }
+    c = mergeConfig(c, parsed, sources.file);
+  }
+  const fromEnv: Json = {};
+  for (const [name, field] of Object.entries(CONFIG_ENV)) {
+    const v = sources.env?.[name];
+    if (v !== undefined && v !== '') fromEnv[field] = v;
+  }
+  c = mergeConfig(c, fromEnv, 'environment');
+  if (sources.overrides) c = mergeConfig(c, sources.overrides, 'command line');
+  return c;
+}

@@ -1,0 +1,104 @@
+import { availableParallelism } from 'node:os';
+import { BankMatcher, IndexSync } from '@lifeguard/core';
+import { KyselyApiKeyStore, KyselyBankActionStore, type LifeguardStore } from '@lifeguard/store';
+import { ApiKeyService } from './auth/api-key.service.js';
+import { TokenBuckets } from './auth/token.bucket.js';
+import type { ServerConfig } from './config/server.config.js';
+import { ServerMetrics } from './metrics/server.metrics.js';
+import { BytesHashPool } from './scan/bytes-hash.pool.js';
+
+/**
+ * Everything a request handler needs, assembled once per process and passed in (no
+ * globals). Owns the match index and keeps it current from the store's change feed.
+ */
+export class ServerContext {
+  /** API keys. */
+  readonly keys: ApiKeyService;
+  /** Per-key rate limits. */
+  readonly buckets: TokenBuckets;
+  /** The in-memory match index. */
+  readonly matcher = new BankMatcher();
+  /** Keeps {@link matcher} current. */
+  readonly sync: IndexSync;
+  /** Image hashing off the event loop. */
+  readonly pool: BytesHashPool;
+  /** Prometheus metrics. */
+  readonly metrics: ServerMetrics;
+  /** Per-bank actions. */
+  readonly bankActionStore: KyselyBankActionStore;
+  private actions: ReadonlyMap<number, string> = new Map();
+  private actionsTimer: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * @param config the validated configuration
+   * @param store the opened store
+   * @param log where index-sync errors go
+   */
+  constructor(
+    readonly config: ServerConfig,
+    readonly store: LifeguardStore,
+    log: (msg: string, err: unknown) => void,
+  ) {
+    this.keys = new ApiKeyService(new KyselyApiKeyStore(store.kysely));
+    this.bankActionStore = new KyselyBankActionStore(store.kysely);
+    this.buckets = new TokenBuckets(config.limits.rateLimitPerSecond, config.limits.rateLimitBurst);
+    this.sync = new IndexSync(store, this.matcher, {
+      intervalMs: config.indexPollMs,
+      onError: (e) => log('index sync failed', e),
+    });
+    const workers =
+      config.limits.hashWorkers > 0 ? config.limits.hashWorkers : availableParallelism();
+    this.pool = new BytesHashPool(workers, config.limits.maxQueuedHashes, {
+      limits: {
+        maxBytes: config.limits.maxFileBytes,
+        maxInputPixels: config.limits.maxImagePixels,
+        timeoutMs: config.limits.decodeTimeoutMs,
+      },
+    });
+    this.metrics = new ServerMetrics({
+      queueDepth: () => this.pool.queued,
+      indexEntries: () => {
+        const s = this.matcher.stats();
+        return s.pdq.size + s.exactEntries;
+      },
+      indexLagSeq: () => this.sync.lag().seqBehind,
+      indexLagMs: () => this.sync.lag().msSinceLastPoll ?? 0,
+    });
+  }
+
+  /** Load the index, start following the change feed, load actions. */
+  async start(): Promise<void> {
+    await this.sync.start();
+    await this.refreshActions();
+    // Actions can be changed by another process; re-read them with the index poll cadence.
+    this.actionsTimer = setInterval(() => {
+      this.refreshActions().catch(() => undefined);
+    }, this.config.indexPollMs);
+    this.actionsTimer.unref();
+  }
+
+  /** Per-bank actions by bank id (as last read). */
+  bankActions(): ReadonlyMap<number, string> {
+    return this.actions;
+  }
+
+  /** Re-read per-bank actions from the store. */
+  async refreshActions(): Promise<void> {
+    this.actions = await this.bankActionStore.all();
+  }
+
+  /**
+   * Apply this process's own bank writes to the index now, so a client that added an entry
+   * can match it on its next request (other processes catch up within one poll interval).
+   */
+  async catchUp(): Promise<void> {
+    await this.sync.pollOnce();
+  }
+
+  /** Stop the index loop and the workers. The store is closed by its owner. */
+  async stop(): Promise<void> {
+    if (this.actionsTimer) clearInterval(this.actionsTimer);
+    await this.sync.stop();
+    await this.pool.close();
+  }
+}

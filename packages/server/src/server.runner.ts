@@ -1,0 +1,103 @@
+import { createStore, type LifeguardStore } from '@lifeguard/store';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.factory.js';
+import type { ServerConfig } from './config/server.config.js';
+import { ServerContext } from './server.context.js';
+
+/** Where the server writes its one-off notices (the admin key, the listen address). */
+export interface ServerOutput {
+  /** One line for the operator (stdout). */
+  readonly notice: (line: string) => void;
+  /** One line about a problem (stderr). */
+  readonly warn: (line: string) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** `http://host:port` actually bound (port 0 resolved). */
+  readonly url: string;
+  /** The Fastify instance (undefined for the `worker` role). */
+  readonly app: FastifyInstance | undefined;
+  /** The context (index, store, metrics). */
+  readonly ctx: ServerContext;
+  /** Resolves once the match index has loaded. */
+  readonly indexLoaded: Promise<void>;
+  /**
+   * Stop accepting connections, let in-flight requests finish (up to
+   * `config.shutdownGraceMs`), then stop the index loop, the workers and the store.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Open the store, make sure an admin key exists (printing a generated one once), start the
+ * HTTP API (roles `all`, `api`) and load the match index in the background — the server
+ * answers `/healthz` at once and `/readyz` reports the load; scans get 503 until it is done.
+ * The `worker` role has no HTTP API and no job queue yet, so it only keeps an index warm;
+ * it exists so deployments can be written against the final flags.
+ */
+export async function startServer(config: ServerConfig, out: ServerOutput): Promise<RunningServer> {
+  const store: LifeguardStore = await createStore(
+    config.databaseUrl
+      ? { databaseUrl: config.databaseUrl, pgSchema: config.pgSchema }
+      : { dataDir: config.dataDir },
+  );
+  let ctx: ServerContext | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    ctx = new ServerContext(config, store, (msg, err) =>
+      out.warn(`${msg}: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    const generated = await ctx.keys.ensureAdmin(config.adminKey);
+    if (generated !== undefined) {
+      out.notice(
+        `Created the first admin API key (shown only this once; store it now):\n  ${generated}`,
+      );
+    }
+    let loaded = false;
+    const c = ctx;
+    const indexLoaded = c.start().then(() => {
+      loaded = true;
+    });
+    let url = '';
+    if (config.role !== 'worker') {
+      app = await buildApp(c, {
+        isLoaded: () => loaded,
+        logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+      });
+      url = await app.listen({ port: config.port, host: config.host });
+    }
+    indexLoaded.catch((e: unknown) =>
+      out.warn(`index load failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+    const a = app;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      app: a,
+      ctx: c,
+      indexLoaded,
+      close: () =>
+        (closing ??= (async () => {
+          if (a) {
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            await Promise.race([
+              a.close(),
+              new Promise<void>((r) => {
+                timer = setTimeout(r, config.shutdownGraceMs);
+              }),
+            ]);
+            clearTimeout(timer);
+          }
+          await indexLoaded.catch(() => undefined);
+          await c.stop();
+          await store.close();
+        })()),
+    };
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    await ctx?.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}
