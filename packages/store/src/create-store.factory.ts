@@ -41,6 +41,7 @@ function kyselyFor(opts: StoreOptions): {
   db: Kysely<Schema>;
   dialect: StoreDialect;
   mutex: AsyncMutex;
+  sqliteRaw?: Database.Database;
 } {
   if (opts.databaseUrl) {
     if (opts.pgSchema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(opts.pgSchema)) {
@@ -79,6 +80,7 @@ function kyselyFor(opts: StoreOptions): {
     db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) }),
     dialect: 'sqlite',
     mutex: sharedMutex(file),
+    sqliteRaw: sqlite,
   };
 }
 
@@ -112,12 +114,12 @@ async function migrate(db: Kysely<Schema>, dialect: StoreDialect): Promise<void>
  * embedded SQLite database `<dataDir>/lifeguard.db`. Close it with `close()`.
  */
 export async function createStore(opts: StoreOptions = {}): Promise<LifeguardStore> {
-  const { db, dialect, mutex } = kyselyFor(opts);
+  const { db, dialect, mutex, sqliteRaw } = kyselyFor(opts);
   try {
     await migrate(db, dialect);
   } catch (e) {
     await db.destroy();
     throw e;
   }
-  return new KyselyBankStore(db, dialect, mutex);
+  return new KyselyBankStore(db, dialect, mutex, sqliteRaw);
 }
