@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import {
   DEFAULT_RISK_RULES,
   parseRiskEventLine,
+  RiskEngine,
   RiskReplaySession,
 } from '../packages/core/dist/index.js';
 import { simulate, toNdjsonLine } from './risk-simulator.mjs';
@@ -191,11 +192,14 @@ for (const [l, a, b] of speed)
 
 // --- memory per account: heap retained by the engine after a replay from NDJSON lines, so
 // user-id strings are owned by the engine (not shared with a pre-built event array).
-function memoryPerAccount(lines) {
+function memoryPerAccount(lines, withReplay) {
   gc();
   gc();
   const before = process.memoryUsage().heapUsed;
-  let session = new RiskReplaySession(rules);
+  // The bare engine is the per-account state; the replay session adds reason snapshots for
+  // accounts that rose above none.
+  let session = withReplay ? new RiskReplaySession(rules) : { engine: new RiskEngine({ rules }) };
+  session.ingest ??= (e) => session.engine.ingest(e);
   for (const l of lines) {
     const r = parseRiskEventLine(l);
     if (r?.ok) session.ingest(r.event);
@@ -207,14 +211,74 @@ function memoryPerAccount(lines) {
   session = null;
   return { perAccount: (after - before) / n, n };
 }
-const memText = memoryPerAccount(linesText);
-const memNoText = memoryPerAccount(linesNoText);
-console.log('\n## State per account (V8 heap retained by engine + replay snapshots, after GC)\n');
-console.log('| events | accounts | bytes per account |');
-console.log('|---|---:|---:|');
-console.log(`| with text | ${memText.n} | ${Math.round(memText.perAccount)} |`);
-console.log(`| without text | ${memNoText.n} | ${Math.round(memNoText.perAccount)} |`);
+const memText = memoryPerAccount(linesText, false);
+const memNoText = memoryPerAccount(linesNoText, false);
+const memTextReplay = memoryPerAccount(linesText, true);
+console.log('\n## Memory per account (V8 heap retained after GC, divided by accounts)\n');
+console.log('| case | accounts | engine state, bytes/account | with replay reason snapshots |');
+console.log('|---|---:|---:|---:|');
+console.log(
+  `| simulator, with text | ${memText.n} | ${Math.round(memText.perAccount)} | ${Math.round(memTextReplay.perAccount)} |`,
+);
+console.log(`| simulator, without text | ${memNoText.n} | ${Math.round(memNoText.perAccount)} | |`);
+
+// Worst case: accounts whose every ring is full (32 contacts, 16 blockers, 24 accepted
+// contacts, 8 text categories with evidence, 4 conversations with evidence). Minor accounts are
+// created first and excluded from the baseline, so the delta is the heavy accounts' state
+// (plus the friend rings they cause on the minors' side, which makes this an overestimate).
+function worstCasePerAccount(nHeavy, withReplay) {
+  const T = Date.parse('2026-03-01T00:00:00Z');
+  const phrases = [
+    "you're so mature",
+    'how old are you',
+    'what school do you go to',
+    "I'll buy you robux",
+    'keep this between us',
+    'add me on otherapp',
+    'send a photo',
+    "let's meet up",
+  ];
+  const mk = (o, ms) => ({ ...o, at: new Date(ms).toISOString(), atMs: ms });
+  const session = withReplay ? new RiskReplaySession(rules) : { engine: new RiskEngine({ rules }) };
+  session.ingest ??= (e) => session.engine.ingest(e);
+  const nMinors = 2000;
+  for (let i = 0; i < nMinors; i++)
+    session.ingest(mk({ type: 'account', user: `minor-${i}`, ageBand: '13-15' }, T));
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let h = 0; h < nHeavy; h++) {
+    const g = `heavy-${h}`;
+    let t = T + h * 1000;
+    session.ingest(
+      mk({ type: 'account', user: g, ageBand: 'adult', createdAtMs: T - 86_400_000 }, t),
+    );
+    for (let k = 0; k < 40; k++) {
+      const m = `minor-${(h * 40 + k) % nMinors}`;
+      session.ingest(mk({ type: 'contact_request', from: g, to: m }, ++t));
+      if (k < 24) session.ingest(mk({ type: 'contact_accept', from: m, to: g }, ++t));
+      if (k < 16) session.ingest(mk({ type: 'block', from: m, to: g }, ++t));
+      if (k < 4)
+        for (const text of phrases)
+          session.ingest(
+            mk({ type: 'message', from: g, to: m, conversation: `c-${h}-${k}`, text }, ++t),
+          );
+    }
+  }
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (session.engine.store.size !== nMinors + nHeavy) throw new Error('unexpected account count');
+  return (after - before) / nHeavy;
+}
+const worst = worstCasePerAccount(2000);
+console.log(
+  `| worst case: every ring full, 4 conversations with evidence | 2000 | ${Math.round(worst)} |`,
+);
 
 console.log(
-  `\nMachine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.release()}`,
+  `\nMachine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()} ${os.release()}; load average at end ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
 );

@@ -1,5 +1,4 @@
 import type { AgeBand } from './risk-event.model.js';
-import type { TextCategory } from './text-category.model.js';
 
 /** Capacity of the recent-contacts ring (distinct accounts this account reached out to). */
 export const CONTACT_CAP = 32;
@@ -36,7 +35,7 @@ export const CF_MESSAGED = 16;
 /** At first contact the target had blocked or reported a non-minor account in the previous 7 days. */
 export const CF_RECONTACT = 32;
 
-/** First evidence kept for a text category (short, placeholder-safe; see TextMatch). */
+/** A decoded evidence span (what operators see; stored packed, see `EV_STRIDE`). */
 export interface TextEvidence {
   /** Matched lexicon phrase or redaction label. */
   readonly match: string;
@@ -50,6 +49,18 @@ export interface TextEvidence {
   readonly eventId: string | undefined;
 }
 
+/**
+ * Numbers per packed evidence entry of an account: [start, end, atSec, phraseRef]. Evidence is
+ * packed into plain number arrays, and phrases are interned by the engine, because objects and
+ * strings per hit would dominate the per-account memory (and a sliced string could keep the
+ * whole message text alive).
+ */
+export const EV_STRIDE = 4;
+/** Numbers per packed evidence entry of a conversation: [category, start, end, atSec, phraseRef]. */
+export const CONV_EV_STRIDE = 5;
+/** Evidence spans kept per conversation (the first categories seen; later ones set only the mask). */
+export const CONV_EVIDENCE_CAP = 3;
+
 /** State of one adult(or unknown)-to-minor conversation, for conversation-level scores. */
 export interface ConversationState {
   /** Store ref of the minor. */
@@ -62,8 +73,10 @@ export interface ConversationState {
   received: number;
   /** Bit mask of text categories seen in the account's messages (bit = TEXT_CATEGORIES index). */
   categories: number;
-  /** First evidence per category, in order of first appearance. */
-  evidence: Array<{ category: TextCategory; ev: TextEvidence }>;
+  /** First evidence of up to CONV_EVIDENCE_CAP categories, packed (`CONV_EV_STRIDE` numbers each). */
+  evidence: number[];
+  /** Event ids of those evidence messages, only when the producer sends ids. */
+  evidenceIds: Array<string | undefined> | undefined;
   /** True if the adult reached the minor without a mutual contact. */
   noMutual: boolean;
   /** First and last message time (s). */
@@ -115,8 +128,10 @@ export class AccountRiskState {
   friendsPos = 0;
   /** Messages to minor/unknown recipients per text category (saturating at 65535). */
   textCounts: Uint16Array | null = null;
-  /** First evidence per text category. */
-  textEvidence: Array<TextEvidence | undefined> | null = null;
+  /** First evidence per text category, packed (`EV_STRIDE` numbers each, start -1 = none). */
+  textEvidence: number[] | null = null;
+  /** Event ids of those evidence messages, only when the producer sends ids. */
+  textEvidenceIds: Array<string | undefined> | null = null;
   /** Adult-to-minor conversations. */
   conversations: ConversationState[] | null = null;
   /** Highest score reached. */

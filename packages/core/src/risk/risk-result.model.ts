@@ -55,11 +55,11 @@ export interface ConversationRisk {
   readonly sent: number;
   /** Messages the minor sent back. */
   readonly received: number;
-  /** Text categories seen, with first evidence. */
+  /** Text categories seen; the first three carry their first evidence span. */
   readonly categories: ReadonlyArray<{
     readonly category: TextCategory;
     readonly weight: number;
-    readonly evidence: EvidenceSpan;
+    readonly evidence?: EvidenceSpan;
   }>;
   /** True if the contact started with no mutual contact (adds `noMutualStart`). */
   readonly noMutualStart: boolean;

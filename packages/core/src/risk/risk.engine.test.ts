@@ -257,6 +257,35 @@ describe('scoring, levels and interventions', () => {
     ]);
     expect(r.interventions.some((i) => i.type === 'warn_minor' && i.minor === 'm1')).toBe(true);
   });
+
+  it('keeps evidence for the first three categories of a conversation and still lists the rest', () => {
+    const e = run([
+      account('A', 'adult'),
+      ...minors(1),
+      msg('A', 'm1', T, 'how old are you', 'id-1'),
+      msg('A', 'm1', T + MIN, 'what school do you go to'),
+      msg('A', 'm1', T + 2 * MIN, 'keep this between us'),
+      msg('A', 'm1', T + 3 * MIN, "let's meet up"),
+    ]);
+    const c = e.accountRisk('A')!.conversations[0]!;
+    expect(c.categories.map((x) => [x.category, x.evidence?.match])).toEqual([
+      ['age_probe', 'how old are you'],
+      ['location_probe', 'what school do you go to'],
+      ['secrecy', 'keep this between us'],
+      ['meeting', undefined],
+    ]);
+    expect(c.categories[0]!.evidence).toEqual({
+      match: 'how old are you',
+      start: 0,
+      end: 15,
+      at: new Date(T).toISOString(),
+      eventId: 'id-1',
+    });
+    // The account-level evidence still has the meeting span.
+    expect(
+      e.accountRisk('A')!.reasons.find((x) => x.signal === 'text_meeting')?.evidence?.[0]?.match,
+    ).toBe("let's meet up");
+  });
 });
 
 describe('bad input', () => {

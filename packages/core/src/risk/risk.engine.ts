@@ -10,13 +10,16 @@ import {
   CF_RECONTACT,
   CF_REQUESTED,
   CONTACT_CAP,
+  CONV_EV_STRIDE,
+  CONV_EVIDENCE_CAP,
   CONVERSATION_CAP,
+  EV_STRIDE,
   INBOUND_CAP,
   type AccountRiskState,
   type ConversationState,
 } from './account-state.model.js';
 import { DAY, summarizeContacts, WEEK } from './contact-summary.js';
-import { scoreConversation } from './conversation.score.js';
+import { conversationScoreValue, scoreConversation } from './conversation.score.js';
 import { DedupWindow } from './dedup.window.js';
 import { recommendInterventions } from './interventions.policy.js';
 import { isMinorBand, type MessageEvent, type RiskEvent } from './risk-event.model.js';
@@ -28,6 +31,9 @@ import { MemoryRiskStateStore, type RiskStateStore } from './risk-state-store.po
 import { TEXT_CATEGORIES, type TextMatch } from './text-category.model.js';
 import { LEXICON_EN } from './text-lexicon-en.data.js';
 import { DEFAULT_TEXT_PATTERNS, TextDetector, type Lexicon } from './text.detector.js';
+
+/** Distinct evidence phrases remembered by one engine. */
+const MAX_PHRASES = 65_536;
 
 /** Options of a {@link RiskEngine}. */
 export interface RiskEngineOptions {
@@ -100,6 +106,9 @@ export class RiskEngine {
   private readonly detector: TextDetector;
   private readonly onPeak: RiskEngineOptions['onPeak'];
   private watermarkMs = 0;
+  // Interned evidence phrases; ref 0 is the generic label used once the table is full.
+  private readonly phrases: string[] = ['[match]'];
+  private readonly phraseRef = new Map<string, number>([['[match]', 0]]);
 
   /** @param options rules, store, dedup window and peak callback */
   constructor(options: RiskEngineOptions = {}) {
@@ -278,7 +287,11 @@ export class RiskEngine {
     const level = levelOf(raw, this.rules);
     const reasons = this.reasons(s, nowSec);
     const conversations = (s.conversations ?? [])
-      .map((c) => scoreConversation(c, this.rules, this.store.byRef(c.partner)?.user ?? '?'))
+      .map((c) =>
+        scoreConversation(c, this.rules, this.store.byRef(c.partner)?.user ?? '?', (r) =>
+          this.phrase(r),
+        ),
+      )
       .sort((x, y) => y.score - x.score);
     const minors = this.recentMinors(s, nowSec);
     return {
@@ -424,9 +437,12 @@ export class RiskEngine {
     let matches: TextMatch[] = [];
     if (e.text !== undefined && (minorTo || b.band === 'unknown')) {
       matches = this.detector.detect(e.text);
-      if (a.textCounts === null) {
+      if (matches.length > 0 && a.textCounts === null) {
         a.textCounts = new Uint16Array(TEXT_CATEGORIES.length);
-        a.textEvidence = new Array<undefined>(TEXT_CATEGORIES.length).fill(undefined);
+        a.textEvidence = new Array<number>(TEXT_CATEGORIES.length * EV_STRIDE).fill(-1);
+      } else if (a.textCounts === null) {
+        // Text was sent but nothing matched: text signals become computable (value 0).
+        a.textCounts = new Uint16Array(TEXT_CATEGORIES.length);
       }
       for (const m of matches) {
         const ci = TEXT_CATEGORIES.indexOf(m.category);
@@ -434,14 +450,19 @@ export class RiskEngine {
         if (mask & bit) continue;
         mask |= bit;
         if ((a.textCounts[ci] as number) < 65535) a.textCounts[ci]!++;
-        if (a.textEvidence![ci] === undefined) {
-          a.textEvidence![ci] = {
-            match: m.evidence,
-            start: m.start,
-            end: m.end,
-            atMs: e.atMs,
-            eventId: e.id,
-          };
+        a.textEvidence ??= new Array<number>(TEXT_CATEGORIES.length * EV_STRIDE).fill(-1);
+        const o = ci * EV_STRIDE;
+        if (a.textEvidence[o] === -1) {
+          a.textEvidence[o] = m.start;
+          a.textEvidence[o + 1] = m.end;
+          a.textEvidence[o + 2] = t;
+          a.textEvidence[o + 3] = this.intern(m.evidence);
+          if (e.id !== undefined) {
+            a.textEvidenceIds ??= new Array<string | undefined>(TEXT_CATEGORIES.length).fill(
+              undefined,
+            );
+            a.textEvidenceIds[ci] = e.id;
+          }
         }
       }
     }
@@ -460,6 +481,7 @@ export class RiskEngine {
         received: 0,
         categories: 0,
         evidence: [],
+        evidenceIds: undefined,
         noMutual: (flags & CF_NO_MUTUAL) !== 0 || (!a.hasFriend(b.ref) && !a.hasMutual(b)),
         firstAt: t,
         lastAt: t,
@@ -469,7 +491,7 @@ export class RiskEngine {
         let worst = 0;
         let worstKey = Infinity;
         a.conversations.forEach((c, j) => {
-          const key = scoreConversation(c, this.rules, '').score * 1e10 + c.lastAt;
+          const key = conversationScoreValue(c, this.rules) * 1e10 + c.lastAt;
           if (key < worstKey) {
             worstKey = key;
             worst = j;
@@ -481,37 +503,63 @@ export class RiskEngine {
     conv.sent++;
     conv.lastAt = t;
     const fresh = mask & ~conv.categories;
-    if (fresh !== 0 && a.textEvidence !== null) {
-      TEXT_CATEGORIES.forEach((cat, ci) => {
-        if (fresh & (1 << ci)) {
-          const ev = a.textEvidence![ci];
-          // The account-level first evidence may come from another conversation; record
-          // this conversation's own span instead.
-          const own = matches.find((m) => m.category === cat);
-          if (own !== undefined)
-            conv.evidence.push({
-              category: cat,
-              ev: {
-                match: own.evidence,
-                start: own.start,
-                end: own.end,
-                atMs: e.atMs,
-                eventId: e.id,
-              },
-            });
-          else if (ev !== undefined) conv.evidence.push({ category: cat, ev });
+    if (fresh !== 0) {
+      for (const m of matches) {
+        const ci = TEXT_CATEGORIES.indexOf(m.category);
+        if ((fresh & (1 << ci)) === 0 || conv.evidence.length >= CONV_EVIDENCE_CAP * CONV_EV_STRIDE)
+          continue;
+        if (conv.evidence.some((x, k) => k % CONV_EV_STRIDE === 0 && x === ci)) continue;
+        conv.evidence.push(ci, m.start, m.end, t, this.intern(m.evidence));
+        if (e.id !== undefined) {
+          conv.evidenceIds ??= [];
+          conv.evidenceIds[conv.evidence.length / CONV_EV_STRIDE - 1] = e.id;
         }
-      });
+      }
     }
     conv.categories |= mask;
     return mask;
   }
 
+  /**
+   * Intern an evidence phrase: one flat copy per distinct phrase for the whole engine. Bounded:
+   * past MAX_PHRASES distinct phrases, new ones share a generic label.
+   */
+  private intern(phrase: string): number {
+    let ref = this.phraseRef.get(phrase);
+    if (ref !== undefined) return ref;
+    if (this.phrases.length >= MAX_PHRASES) return 0;
+    // split/join makes a flat copy, so the table never pins the (sliced-from) message text.
+    const flat = phrase.split('').join('');
+    ref = this.phrases.length;
+    this.phrases.push(flat);
+    this.phraseRef.set(flat, ref);
+    return ref;
+  }
+
+  /** The phrase of an interned ref. */
+  phrase(ref: number): string {
+    return this.phrases[ref] ?? '[match]';
+  }
+
   private textEvidenceFor(s: AccountRiskState, signal: string): EvidenceSpan[] | undefined {
-    if (s.textEvidence === null || !signal.startsWith('text_')) return undefined;
+    const ev = s.textEvidence;
+    if (ev === null || !signal.startsWith('text_')) return undefined;
     const ci = TEXT_CATEGORIES.indexOf(signal.slice(5) as never);
-    const list = ci >= 0 ? [s.textEvidence[ci]] : s.textEvidence;
-    const out = list.filter((e) => e !== undefined).map(toSpan);
+    const cats = ci >= 0 ? [ci] : TEXT_CATEGORIES.map((_, i) => i);
+    const out: EvidenceSpan[] = [];
+    for (const c of cats) {
+      const o = c * EV_STRIDE;
+      if (ev[o] === -1 || ev[o] === undefined) continue;
+      out.push(
+        toSpan({
+          match: this.phrase(ev[o + 3]!),
+          start: ev[o]!,
+          end: ev[o + 1]!,
+          atMs: ev[o + 2]! * 1000,
+          eventId: s.textEvidenceIds?.[c],
+        }),
+      );
+    }
     return out.length > 0 ? out : undefined;
   }
 
