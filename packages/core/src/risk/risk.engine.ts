@@ -553,7 +553,7 @@ export class RiskEngine {
       out.push(
         toSpan({
           match: this.phrase(ev[o + 3]!),
-          start: ev[o]!,
+          start: ev[o],
           end: ev[o + 1]!,
           atMs: ev[o + 2]! * 1000,
           eventId: s.textEvidenceIds?.[c],
