@@ -147,10 +147,13 @@ for (const n of SIZES) {
 
   // 1. The index alone, bulk-loaded from flat arrays.
   let m0 = memNow();
+  const cpuS = (c) => (c.user + c.system) / 1e6;
+  let c0 = process.cpuUsage();
   let t0 = performance.now();
   let index = new PdqIndex();
   index.loadArrays(data.ids, data.words);
   const buildS = (performance.now() - t0) / 1000;
+  const buildCpuS = cpuS(process.cpuUsage(c0));
   const indexBytes = (memNow() - m0) / n;
   let found = 0;
   const results = new Array(QUERIES);
@@ -217,18 +220,23 @@ for (const n of SIZES) {
   }
   m0 = memNow();
   let loadMs = 0;
+  let loadCpuS = 0;
   const matcher = new BankMatcher();
   matcher.upsertBank(bank);
   const PAGE = 10_000;
   for (let s = 0; s < n; s += PAGE) {
     const entries = page(s, Math.min(n, s + PAGE));
+    c0 = process.cpuUsage();
     t0 = performance.now();
     matcher.bulkLoad(entries, { deferBuild: true });
     loadMs += performance.now() - t0;
+    loadCpuS += cpuS(process.cpuUsage(c0));
   }
+  c0 = process.cpuUsage();
   t0 = performance.now();
   matcher.finishBulkLoad();
   loadMs += performance.now() - t0;
+  loadCpuS += cpuS(process.cpuUsage(c0));
   const loadS = loadMs / 1000;
   const matcherBytes = (memNow() - m0) / n;
   let mFound = 0;
@@ -239,10 +247,64 @@ for (const n of SIZES) {
     if (res.matches.some((h) => h.entryId === data.expect[qi])) mFound++;
   }
 
+  // 4. Live updates, as the change feed applies them: entries added one by one are matchable
+  // at once (overflow chains, no rebuild), queries stay fast, removals are O(1).
+  const UPDATES = 20_000;
+  const nextU = rng(0xadd ^ n);
+  const updates = [];
+  for (let i = 0; i < UPDATES; i++) {
+    const w = new Uint32Array(8);
+    const qi = i % QUERIES;
+    if (i % 2 === 0) {
+      w.set(q8(qi));
+      flipBits(w, 0, i % 32, nextU);
+    } else {
+      for (let k = 0; k < 8; k++) w[k] = nextU();
+    }
+    updates.push({
+      entry: {
+        id: 2_000_000_000 + i,
+        bankId: 1,
+        signalType: 'pdq',
+        value: formatHash256(w),
+        sourceId: null,
+        classification: null,
+        enabled: true,
+      },
+      qi: i % 2 === 0 ? qi : -1,
+    });
+  }
+  // Every 5th near-duplicate is looked up right after its own upsert (outside the timing).
+  let addMs = 0;
+  let liveFound = 0;
+  let liveWant = 0;
+  for (let i = 0; i < UPDATES; i++) {
+    const u = updates[i];
+    t0 = performance.now();
+    matcher.upsertEntry(u.entry);
+    addMs += performance.now() - t0;
+    if (u.qi < 0 || i % 10 !== 0) continue;
+    liveWant++;
+    const res = matcher.match({ pdq: q8(u.qi), quality: 100 });
+    if (res.matches.some((h) => h.entryId === u.entry.id)) liveFound++;
+  }
+  const addUs = (addMs * 1000) / UPDATES;
+  const uLat = timeQueries((qi) => matcher.match({ pdq: q8(qi), quality: 100 }));
+  t0 = performance.now();
+  for (const u of updates) matcher.removeEntry(u.entry.id);
+  const removeUs = ((performance.now() - t0) * 1000) / UPDATES;
+
   rows.push({
+    addUs,
+    removeUs,
+    live: `${liveFound}/${liveWant}`,
+    up50: pct(uLat.cpu, 0.5),
+    up99: pct(uLat.cpu, 0.99),
     n,
     buildS,
+    buildCpuS,
     loadS,
+    loadCpuS,
     indexBytes,
     tableBytes: stats.bytes / n,
     matcherBytes,
@@ -272,11 +334,23 @@ console.log(
   `Threshold ${THRESHOLD}; ${QUERIES} queries per size (half planted near-duplicates at distances 0..31, half random); single thread.\n`,
 );
 console.log(
-  '| hashes | index build (s) | matcher load (s) | bytes/hash index (measured / typed arrays) | bytes/hash matcher | index p50 / p99 wall (ms) | index p50 / p99 CPU (ms) | matcher p50 / p99 wall, p99 CPU (ms) | recall index / matcher | brute-force agreement | brute-force p50 (ms) | speed-up (p50) |',
+  '| hashes | index build wall / CPU (s) | matcher load wall / CPU (s) | bytes/hash index (measured / typed arrays) | bytes/hash matcher | index p50 / p99 wall (ms) | index p50 / p99 CPU (ms) | matcher p50 / p99 wall, p99 CPU (ms) | recall index / matcher | brute-force agreement | brute-force p50 (ms) | speed-up (p50) |',
 );
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(
-    `| ${r.n.toLocaleString('en-US')} | ${fmt(r.buildS, 2)} | ${fmt(r.loadS, 2)} | ${fmt(r.indexBytes, 1)} / ${fmt(r.tableBytes, 1)} | ${fmt(r.matcherBytes, 1)} | ${fmt(r.p50)} / ${fmt(r.p99)} | ${fmt(r.cp50)} / ${fmt(r.cp99)} | ${fmt(r.mp50)} / ${fmt(r.mp99)}, ${fmt(r.mcp99)} | ${r.recall} / ${r.mRecall} | ${r.agree} | ${fmt(r.brute50, 2)} | ${fmt(r.speedup, 0)}x |`,
+    `| ${r.n.toLocaleString('en-US')} | ${fmt(r.buildS, 2)} / ${fmt(r.buildCpuS, 2)} | ${fmt(r.loadS, 2)} / ${fmt(r.loadCpuS, 2)} | ${fmt(r.indexBytes, 1)} / ${fmt(r.tableBytes, 1)} | ${fmt(r.matcherBytes, 1)} | ${fmt(r.p50)} / ${fmt(r.p99)} | ${fmt(r.cp50)} / ${fmt(r.cp99)} | ${fmt(r.mp50)} / ${fmt(r.mp99)}, ${fmt(r.mcp99)} | ${r.recall} / ${r.mRecall} | ${r.agree} | ${fmt(r.brute50, 2)} | ${fmt(r.speedup, 0)}x |`,
+  );
+}
+console.log(
+  `\nLive updates after the load: ${(20_000).toLocaleString('en-US')} entries added one by one with \`upsertEntry\` (half near-duplicates of queries; every 5th of those looked up right after its upsert), then removed with \`removeEntry\`.\n`,
+);
+console.log(
+  '| hashes | add (µs/entry) | near-duplicate found by the next lookup | matcher p50 / p99 CPU with the additions (ms) | remove (µs/entry) |',
+);
+console.log('|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(
+    `| ${r.n.toLocaleString('en-US')} | ${fmt(r.addUs, 1)} | ${r.live} | ${fmt(r.up50)} / ${fmt(r.up99)} | ${fmt(r.removeUs, 1)} |`,
   );
 }
