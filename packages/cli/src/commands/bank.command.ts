@@ -41,7 +41,8 @@ list      Banks with settings and entry counts (enabled/total).
 import    Add a file's entries to a bank, streaming. Formats (by --format, else by extension:
           .txt/.hma text, .csv csv, .jsonl/.ndjson/.json jsonl; stdin '-' defaults to text):
             text   '<signal_type> <value>' per line (HMA / python-threatexchange)
-            csv    header with signal_type,value; source_id, classification, note and a
+            csv    header with signal_type,value (or signal_str, as python-threatexchange
+                   writes); source_id, classification, note and a
                    JSON 'metadata' column map to fields, other columns become metadata
             jsonl  {"signal_type":"pdq","value":"...", ...} per line
           Blank lines and '#' comments are skipped; BOM and CRLF are fine. Entries already

@@ -135,6 +135,21 @@ describe('parseBankFile: CSV', () => {
     expect(good(rs).map((r) => r.line)).toEqual([2]);
   });
 
+  it('reads python-threatexchange `dataset -P --csv` output as is', async () => {
+    const file = `collab,signal_type,signal_str,category,tags\r\nSample,pdq,${PDQ},ADVERSARIAL,tag1 tag2\r\n`;
+    expect(await parse(file, 'csv')).toEqual([
+      {
+        ok: true,
+        line: 2,
+        entry: {
+          signalType: 'pdq',
+          value: PDQ,
+          metadata: { collab: 'Sample', category: 'ADVERSARIAL', tags: 'tag1 tag2' },
+        },
+      },
+    ]);
+  });
+
   it('rejects every row when the header lacks the required columns', async () => {
     const rs = await parse(`hash,kind\n${PDQ},pdq\n`, 'csv');
     expect(bad(rs)).toEqual([1, 2]);

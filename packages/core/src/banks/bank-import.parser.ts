@@ -10,6 +10,12 @@ export type ParsedRecord =
 
 /** Column / key names that map to entry fields rather than to free-form metadata. */
 const SIGNAL_KEYS = new Set(['signal_type', 'signaltype']);
+/**
+ * Value column names: Lifeguard's `value`, and `signal_str` as written by python-threatexchange's
+ * `threatexchange dataset -P --csv` (header `collab,signal_type,signal_str,category,tags`;
+ * threatexchange/cli/dataset_cmd.py), so its CSV imports as is.
+ */
+const VALUE_KEYS = new Set(['value', 'signal_str']);
 const FIELD_KEYS: ReadonlyMap<string, 'sourceId' | 'classification' | 'note'> = new Map([
   ['source_id', 'sourceId'],
   ['sourceid', 'sourceId'],
@@ -130,9 +136,9 @@ async function* parseCsv(lines: AsyncIterable<string>): AsyncGenerator<ParsedRec
       header = fields.map((f) => f.trim());
       const lower = header.map((h) => h.toLowerCase());
       typeCol = lower.findIndex((h) => SIGNAL_KEYS.has(h));
-      valueCol = lower.indexOf('value');
+      valueCol = lower.findIndex((h) => VALUE_KEYS.has(h));
       if (typeCol < 0 || valueCol < 0) {
-        headerError = "CSV header must name 'signal_type' and 'value' columns";
+        headerError = "CSV header must name 'signal_type' and 'value' (or 'signal_str') columns";
         return { ok: false, line: start, reason: headerError };
       }
       return undefined;
@@ -240,7 +246,7 @@ async function* parseJsonl(lines: AsyncIterable<string>): AsyncGenerator<ParsedR
     for (const [key, v] of Object.entries(obj as Record<string, unknown>)) {
       const lower = key.toLowerCase();
       if (SIGNAL_KEYS.has(lower)) type = v;
-      else if (lower === 'value') value = v;
+      else if (VALUE_KEYS.has(lower)) value = v;
       else if (FIELD_KEYS.has(lower)) {
         if (v === null || v === undefined) continue;
         if (typeof v !== 'string' && typeof v !== 'number') bad = `${key} must be a string`;
