@@ -273,6 +273,12 @@ describe('BankMatcher', () => {
     expect(m.match({ pdq: flipFirst(q, 40) }).matches).toEqual([]);
     expect(m.applyChange({ seq: 14, kind: 'entry_upsert', entry: moved })).toBe(false);
     expect(m.lastSeq).toBe(14);
+    // a malformed entry is rejected without blocking the feed
+    expect(
+      codeOf(() => m.applyChange({ seq: 15, kind: 'entry_upsert', entry: { ...e, value: 'x' } })),
+    ).toBe('LG_ERR_INVALID_HASH');
+    expect(m.lastSeq).toBe(15);
+    expect(m.match({ pdq: flipFirst(q, 40) }).matches).toEqual([]);
     // an entry that changes signal type leaves no trace of the old one
     m.upsertEntry(e);
     m.upsertEntry({ ...e, signalType: 'md5', value: MD5 });

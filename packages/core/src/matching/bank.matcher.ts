@@ -190,9 +190,14 @@ export class BankMatcher {
   /**
    * Apply one change from the store's feed. Changes at or below {@link lastSeq} were already
    * applied (or are older than the loaded snapshot) and are ignored; returns whether applied.
+   * Throws `LG_ERR_INVALID_HASH` for an entry with a malformed value (the change still counts
+   * as seen).
    */
   applyChange(change: BankChange): boolean {
     if (change.seq <= this.seq) return false;
+    // Advanced first: a change rejected below (a malformed entry value) leaves the matcher
+    // unchanged and could never apply, so it must not block or be retried.
+    this.seq = change.seq;
     switch (change.kind) {
       case 'entry_upsert':
         this.upsertEntry(change.entry);
@@ -204,7 +209,6 @@ export class BankMatcher {
         this.upsertBank(change.bank);
         break;
     }
-    this.seq = change.seq;
     return true;
   }
 
