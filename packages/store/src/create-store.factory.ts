@@ -100,9 +100,11 @@ async function migrate(db: Kysely<Schema>, dialect: StoreDialect): Promise<void>
       await new Promise((r) => setTimeout(r, 50 + attempt * 50));
       continue;
     }
+    // The database's own message (a missing schema, a permission) is what an operator needs.
+    const reason = error instanceof Error ? error.message : JSON.stringify(error);
     throw new LifeguardError(
       ErrorCodes.INTERNAL,
-      'database migration failed',
+      `database migration failed: ${reason}`,
       {},
       { cause: error },
     );

@@ -55,7 +55,9 @@ describe.skipIf(!reachable && !process.env.CI)(
 
     it('creates, imports, lists and matches', async () => {
       const pdq = randomBytes(32).toString('hex');
-      expect((await run('bank', 'create', 'pgbank')).code).toBe(0);
+      const created = await run('bank', 'create', 'pgbank');
+      expect(created.err).toBe('');
+      expect(created.code).toBe(0);
       const dir = mkdtempSync(join(tmpdir(), 'lg-cli-pg-'));
       try {
         const file = join(dir, 'hashes.txt');
