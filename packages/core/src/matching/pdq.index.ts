@@ -26,6 +26,8 @@ export const PDQ_MAX_DISTANCE = 256;
 /** Slot id marking a removed slot (tombstone) until the next compaction. */
 const DEAD = 0xffffffff;
 const W = HASH256_WORDS;
+/** Buckets whose bounds are read (and first postings touched) together before scanning. */
+const PROBE_BLOCK = 32;
 
 /** How a search covers the indexed slots; `auto` picks the cheaper exact path. */
 export type PdqSearchStrategy = 'auto' | 'index' | 'linear';
@@ -121,6 +123,11 @@ export class PdqIndex {
   private nexts: Int32Array[] = [];
   private readonly opts: Required<PdqIndexOptions>;
   private readonly q = new Uint32Array(W);
+  private readonly probeKeys = new Uint32Array(PROBE_BLOCK);
+  private readonly probeStarts = new Uint32Array(PROBE_BLOCK);
+  private readonly probeEnds = new Uint32Array(PROBE_BLOCK);
+  /** Receives the touched postings so the touching loads are not optimised away. */
+  private sink = 0;
 
   /** @param options tuning knobs; see {@link PdqIndexOptions} */
   constructor(options: PdqIndexOptions = {}) {
@@ -468,13 +475,20 @@ export class PdqIndex {
     const map = this.map;
     // Pass 1: map every live slot, later slots replacing earlier ones with the same id.
     map.clear(this.live);
-    for (let s = 0; s < this.count; s++) if (ids[s] !== DEAD) map.set(ids[s]!, s);
-    // Pass 2: keep the slot each id maps to, move it down, and repoint its bucket (set finds
-    // the bucket through ids[s], which still holds the id: writes so far went to slots <= n).
-    let n = 0;
+    let liveSlots = 0;
     for (let s = 0; s < this.count; s++) {
+      if (ids[s] === DEAD) continue;
+      map.set(ids[s]!, s);
+      liveSlots++;
+    }
+    const duplicates = liveSlots > map.size;
+    // Pass 2 (skipped for a clean bulk load: no tombstones, no duplicate ids): keep the slot
+    // each id maps to, move it down, and repoint its bucket (set finds the bucket through
+    // ids[s], which still holds the id: writes so far went to slots <= n).
+    let n = liveSlots === this.count && !duplicates ? this.count : 0;
+    for (let s = n; s < this.count; s++) {
       const id = ids[s]!;
-      if (id === DEAD || map.get(id) !== s) continue;
+      if (id === DEAD || (duplicates && map.get(id) !== s)) continue;
       if (s !== n) {
         words.copyWithin(n * W, s * W, s * W + W);
         ids[n] = id;
@@ -568,19 +582,37 @@ export class PdqIndex {
     const qw = this.q[t >>> 1]!;
     const qk = t & 1 ? qw >>> 16 : qw & 0xffff;
     const qc = t & 1 ? qw & 0xffff : qw >>> 16;
+    const keys = this.probeKeys;
+    const starts = this.probeStarts;
+    const ends = this.probeEnds;
     let n = 0;
     for (let e = 0; e <= plan.keyRadius; e++) {
       const lim = plan.pairRadius - e;
-      const from = ball16(e - 1);
       const to = ball16(e);
-      for (let m = from; m < to; m++) {
-        const k = qk ^ MASKS_BY_WEIGHT[m]!;
-        const end = dir[k + 1]!;
-        for (let pos = dir[k]!; pos < end; pos++) {
-          const v = post[pos]!;
-          if (POPCOUNT16[(v >>> 16) ^ qc]! > lim) continue;
-          const s = decodeSlot(upper, dir[k]!, k, span, pos, v);
-          n += this.verify(s, t, plan, d, visit);
+      for (let m0 = ball16(e - 1); m0 < to; m0 += PROBE_BLOCK) {
+        // Read a block of bucket bounds and touch each bucket's first posting before scanning
+        // any: the loads are independent, so their cache misses overlap instead of queueing
+        // one per bucket behind the previous bucket's scan (JS has no prefetch instruction).
+        const cnt = Math.min(PROBE_BLOCK, to - m0);
+        let touch = 0;
+        for (let i = 0; i < cnt; i++) {
+          const k = qk ^ MASKS_BY_WEIGHT[m0 + i]!;
+          const st = dir[k]!;
+          keys[i] = k;
+          starts[i] = st;
+          ends[i] = dir[k + 1]!;
+          touch ^= post[st] ?? 0;
+        }
+        this.sink ^= touch;
+        for (let i = 0; i < cnt; i++) {
+          const st = starts[i]!;
+          const end = ends[i]!;
+          for (let pos = st; pos < end; pos++) {
+            const v = post[pos]!;
+            if (POPCOUNT16[(v >>> 16) ^ qc]! > lim) continue;
+            const s = decodeSlot(upper, st, keys[i]!, span, pos, v);
+            n += this.verify(s, t, plan, d, visit);
+          }
         }
       }
     }
