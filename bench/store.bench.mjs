@@ -12,7 +12,7 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -118,6 +118,7 @@ async function run(name, open) {
     const bank = await store.createBank({ name: 'bench' });
     const hex = randomBytes(32 * N).toString('hex');
     let t = performance.now();
+    let cpu = process.cpuUsage();
     for (let i = 0; i < N; i += BATCH) {
       const batch = [];
       for (let j = i; j < Math.min(N, i + BATCH); j++)
@@ -125,13 +126,16 @@ async function run(name, open) {
       await store.addEntries(bank.id, batch);
     }
     let s = (performance.now() - t) / 1000;
+    let c = cpuSeconds(cpu);
     rows.push([
       `addEntries, ${fmt(N)} new PDQ entries in batches of ${BATCH}`,
       `${fmt(N / s)} entries/s`,
       `${s.toFixed(1)} s`,
+      `${c.toFixed(1)} s`,
     ]);
 
     t = performance.now();
+    cpu = process.cpuUsage();
     const again = await store.addEntries(
       bank.id,
       Array.from({ length: BATCH }, (_, j) => ({
@@ -140,56 +144,70 @@ async function run(name, open) {
       })),
     );
     s = (performance.now() - t) / 1000;
+    c = cpuSeconds(cpu);
     rows.push([
       `addEntries, ${BATCH} duplicates (re-import)`,
       `${fmt(BATCH / s)} entries/s`,
       `${again.duplicates} duplicates`,
+      `${c.toFixed(2)} s`,
     ]);
 
     t = performance.now();
+    cpu = process.cpuUsage();
     let n = 0;
     for await (const p of store.snapshotIndex().pages) n += p.length;
     s = (performance.now() - t) / 1000;
+    c = cpuSeconds(cpu);
     rows.push([
       `snapshotIndex() read, ${fmt(n)} entries`,
       `${fmt(n / s)} entries/s`,
       `${s.toFixed(2)} s`,
+      `${c.toFixed(1)} s`,
     ]);
 
     t = performance.now();
+    cpu = process.cpuUsage();
     n = 0;
     for await (const p of store.snapshot().pages) n += p.length;
     s = (performance.now() - t) / 1000;
+    c = cpuSeconds(cpu);
     rows.push([
       `snapshot() read (full rows), ${fmt(n)} entries`,
       `${fmt(n / s)} entries/s`,
       `${s.toFixed(2)} s`,
+      `${c.toFixed(1)} s`,
     ]);
 
     const matcher = new BankMatcher();
     t = performance.now();
+    cpu = process.cpuUsage();
     const report = await new IndexSync(store, matcher).load();
     s = (performance.now() - t) / 1000;
+    c = cpuSeconds(cpu);
     rows.push([
       `start-up load into BankMatcher (IndexSync.load), ${fmt(report.entries)} entries`,
       `${fmt(report.entries / s)} entries/s`,
       `${s.toFixed(2)} s`,
+      `${c.toFixed(1)} s`,
     ]);
 
     t = performance.now();
+    cpu = process.cpuUsage();
     n = 0;
     let after = 0;
     for (;;) {
-      const c = await store.changesSince(after, 10_000);
-      n += c.length;
-      if (c.length < 10_000) break;
-      after = c[c.length - 1].seq;
+      const page = await store.changesSince(after, 10_000);
+      n += page.length;
+      if (page.length < 10_000) break;
+      after = page[page.length - 1].seq;
     }
     s = (performance.now() - t) / 1000;
+    c = cpuSeconds(cpu);
     rows.push([
       `changesSince catch-up, ${fmt(n)} changes`,
       `${fmt(n / s)} changes/s`,
       `${s.toFixed(2)} s`,
+      `${c.toFixed(1)} s`,
     ]);
 
     for (const interval of [500, 100]) {
@@ -198,6 +216,7 @@ async function run(name, open) {
         `cross-process propagation, poll every ${interval} ms (${lat.length} samples)`,
         `p50 ${fmt(pct(lat, 50))} ms, p95 ${fmt(pct(lat, 95))} ms`,
         `max ${fmt(Math.max(...lat))} ms`,
+        '',
       ]);
     }
     await store.close();
@@ -205,9 +224,15 @@ async function run(name, open) {
     await cleanup();
   }
   console.log(`\n### ${name}\n`);
-  console.log('| measurement | rate / latency | total |');
-  console.log('| --- | --- | --- |');
+  console.log('| measurement | rate / latency (wall) | total (wall) | CPU of this process |');
+  console.log('| --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
+/** User + system CPU seconds of this process since `start` (immune to other processes' load). */
+function cpuSeconds(start) {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1e6;
 }
 
 async function startup(name, open, fill) {
@@ -219,26 +244,32 @@ async function startup(name, open, fill) {
     await fill(spec, bank.id, N);
     const fillS = (performance.now() - t) / 1000;
     t = performance.now();
+    let cpu = process.cpuUsage();
     let n = 0;
     for await (const p of store.snapshotIndex().pages) n += p.length;
     const readS = (performance.now() - t) / 1000;
+    const readCpu = cpuSeconds(cpu);
     globalThis.gc?.();
     const mem = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
     const before = mem();
     const matcher = new BankMatcher();
     t = performance.now();
+    cpu = process.cpuUsage();
     const report = await new IndexSync(store, matcher).load();
     const loadS = (performance.now() - t) / 1000;
+    const loadCpu = cpuSeconds(cpu);
     globalThis.gc?.();
     const perEntry = (mem() - before) / report.entries;
     console.log(
       `\n### start-up, ${name}, ${fmt(N)} entries (generated in ${fillS.toFixed(0)} s)\n`,
     );
-    console.log('| measurement | rate | total |');
-    console.log('| --- | --- | --- |');
-    console.log(`| snapshotIndex() read | ${fmt(n / readS)} entries/s | ${readS.toFixed(1)} s |`);
+    console.log('| measurement | rate (wall) | wall | CPU of this process | ');
+    console.log('| --- | --- | --- | --- |');
     console.log(
-      `| IndexSync.load into BankMatcher | ${fmt(report.entries / loadS)} entries/s | ${loadS.toFixed(1)} s, ${perEntry.toFixed(0)} B/entry retained |`,
+      `| snapshotIndex() read | ${fmt(n / readS)} entries/s | ${readS.toFixed(1)} s | ${readCpu.toFixed(1)} s |`,
+    );
+    console.log(
+      `| IndexSync.load into BankMatcher (${perEntry.toFixed(0)} B/entry retained) | ${fmt(report.entries / loadS)} entries/s | ${loadS.toFixed(1)} s | ${loadCpu.toFixed(1)} s |`,
     );
     await store.close();
   } finally {
@@ -283,7 +314,7 @@ if (opt('--startup')) {
 }
 
 console.log(
-  `# store benchmark: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, N=${fmt(N)}`,
+  `# store benchmark: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, N=${fmt(N)}, load average ${loadavg()[0].toFixed(1)} at start`,
 );
 await run('SQLite (WAL, one file, default durability)', openSqlite);
 if (!flag('--no-pg')) await run('PostgreSQL (local, same machine)', openPg);
