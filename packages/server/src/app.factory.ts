@@ -106,6 +106,12 @@ export async function buildApp(
     },
   });
 
+  app.addHook('onRequest', (_request, reply, done) => {
+    ctx.inFlight++;
+    // 'close' fires once per response, whether it finished or the client went away.
+    reply.raw.once('close', () => ctx.inFlight--);
+    done();
+  });
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.latency.observe(

@@ -26,6 +26,8 @@ export class ServerContext {
   readonly metrics: ServerMetrics;
   /** Per-bank actions. */
   readonly bankActionStore: KyselyBankActionStore;
+  /** HTTP requests being handled now (for draining on shutdown). */
+  inFlight = 0;
   private actions: ReadonlyMap<number, string> = new Map();
   private actionsTimer: ReturnType<typeof setInterval> | undefined;
 

@@ -80,14 +80,16 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       close: () =>
         (closing ??= (async () => {
           if (a) {
-            let timer: ReturnType<typeof setTimeout> | undefined;
-            await Promise.race([
-              a.close(),
-              new Promise<void>((r) => {
-                timer = setTimeout(r, config.shutdownGraceMs);
-              }),
-            ]);
-            clearTimeout(timer);
+            // Stop listening (new requests on open connections get 503), wait for in-flight
+            // requests to finish or the grace period to end, then close every connection —
+            // keep-alive sockets would otherwise hold server.close() open indefinitely.
+            const closed = a.close();
+            const deadline = Date.now() + config.shutdownGraceMs;
+            while (c.inFlight > 0 && Date.now() < deadline) {
+              await new Promise((r) => setTimeout(r, 20));
+            }
+            a.server.closeAllConnections();
+            await closed;
           }
           await indexLoaded.catch(() => undefined);
           await c.stop();

@@ -95,8 +95,19 @@ function isBusy(e: unknown): boolean {
 }
 
 /** Apply pending migrations. Retries when another process is migrating the same SQLite file. */
-async function migrate(db: Kysely<Schema>, dialect: StoreDialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+async function migrate(
+  db: Kysely<Schema>,
+  dialect: StoreDialect,
+  pgSchema: string | undefined,
+): Promise<void> {
+  // With a schema, name it: Kysely decides whether its migration tables exist by looking
+  // them up by name in every schema, so another schema's kysely_migration_lock (a parallel
+  // test run, another tenant) would make it skip creating ours and then fail.
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(dialect),
+    ...(dialect === 'postgres' && pgSchema ? { migrationTableSchema: pgSchema } : {}),
+  });
   for (let attempt = 0; ; attempt++) {
     const { error } = await migrator.migrateToLatest();
     if (!error) return;
@@ -122,7 +133,7 @@ async function migrate(db: Kysely<Schema>, dialect: StoreDialect): Promise<void>
 export async function createStore(opts: StoreOptions = {}): Promise<LifeguardStore> {
   const { db, dialect, mutex, sqliteRaw } = kyselyFor(opts);
   try {
-    await migrate(db, dialect);
+    await migrate(db, dialect, opts.databaseUrl ? opts.pgSchema : undefined);
   } catch (e) {
     await db.destroy();
     throw e;
