@@ -368,7 +368,10 @@ export function simulate(o = {}) {
         if (chance(0.6)) msg(to, a, t + int(1, 90) * MIN, txt(NEUTRAL));
       }
     }
-    if (chance(0.03)) push({ type: 'block', from: pick(adults).id, to: a.id, atMs: when(T0, END) });
+    if (chance(0.03)) {
+      const by = pick(adults);
+      if (by !== a) push({ type: 'block', from: by.id, to: a.id, atMs: when(T0, END) });
+    }
   }
   // Adults who game with teens: a few requests to 16-17s (some 13-15) without mutual contacts.
   for (const g of gamers) {
@@ -384,7 +387,10 @@ export function simulate(o = {}) {
   }
   // Ordinary friction: minors block a classmate now and then.
   for (const m of minors)
-    if (chance(0.08)) push({ type: 'block', from: m.id, to: pick(m.cls).id, atMs: when(T0, END) });
+    if (chance(0.08)) {
+      const who = pick(m.cls);
+      if (who !== m) push({ type: 'block', from: m.id, to: who.id, atMs: when(T0, END) });
+    }
 
   // --- groomers
   const nGroomers = Math.max(3, Math.round(adults.length * groomerRate));
@@ -528,6 +534,8 @@ export function simulate(o = {}) {
       e.text = e.text.replace('<app>', 'otherapp').replace('<handle>', 'someone_123');
   }
   const live = events.filter((e) => e.atMs < END);
+  for (const e of live)
+    if (e.from !== undefined && e.from === e.to) throw new Error('simulator bug: self event');
   live.sort((a, b) => a.atMs - b.atMs);
   for (const e of live) {
     e.at = new Date(Math.floor(e.atMs)).toISOString();
