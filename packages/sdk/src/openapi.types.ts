@@ -1342,6 +1342,144 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/jobs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** State and result of an asynchronous scan */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              attempts: number;
+              createdAt: string;
+              error: {
+                code?: string;
+                message?: string;
+              } | null;
+              id: string;
+              kind?: string;
+              result: {
+                contentId?: string;
+                hashes: {
+                  /** @description MD5 of the bytes, 32 hex characters */
+                  md5?: string;
+                  /** @description PDQ hash, 64 hex characters */
+                  pdq?: string;
+                  /** @description SHA-256 of the bytes, 64 hex characters */
+                  sha256?: string;
+                };
+                matches: {
+                  /** @enum {string} */
+                  action: 'block' | 'review' | 'allow';
+                  bank: string;
+                  /** @enum {string} */
+                  bankKind?: 'block' | 'allow';
+                  distance: number;
+                  entryId: number;
+                  labels: string[];
+                  /** @enum {string} */
+                  signal: 'pdq' | 'md5' | 'sha256';
+                  threshold: number;
+                  /** @description The matched entry value (hex) */
+                  value?: string;
+                }[];
+                quality: number | null;
+                rule: string;
+                truncated?: {
+                  bank: string;
+                  omitted: number;
+                }[];
+                /** @enum {string} */
+                verdict: 'block' | 'review' | 'allow';
+              } | null;
+              /** @enum {string} */
+              state: 'queued' | 'running' | 'succeeded' | 'failed';
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/keys': {
     parameters: {
       query?: never;
@@ -1744,7 +1882,10 @@ export interface paths {
      */
     post: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description Queue the scan (JSON hashes or url only) and answer 202 with a job id; poll GET /v1/jobs/{id}. An Idempotency-Key header makes retries safe. */
+          async?: '0' | '1' | 'true' | 'false';
+        };
         header?: never;
         path?: never;
         cookie?: never;
@@ -1817,6 +1958,19 @@ export interface paths {
               }[];
               /** @enum {string} */
               verdict: 'block' | 'review' | 'allow';
+            };
+          };
+        };
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              jobId: string;
+              state: string;
+              statusUrl: string;
             };
           };
         };

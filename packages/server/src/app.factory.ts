@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { installProblemHandlers, PROBLEM_SCHEMA } from './http/problem.handler.js';
 import { bankRoutes, IMPORT_CONTENT_TYPES } from './routes/banks.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { jobRoutes } from './routes/jobs.routes.js';
 import { keyRoutes } from './routes/keys.routes.js';
 import { scanRoutes } from './routes/scan.routes.js';
 import type { ServerContext } from './server.context.js';
@@ -126,5 +127,6 @@ export async function buildApp(
   scanRoutes(app, ctx, opts.isLoaded);
   bankRoutes(app, ctx);
   keyRoutes(app, ctx);
+  jobRoutes(app, ctx);
   return app;
 }

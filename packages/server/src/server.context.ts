@@ -1,6 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { BankMatcher, IndexSync } from '@lifeguard/core';
-import { KyselyApiKeyStore, KyselyBankActionStore, type LifeguardStore } from '@lifeguard/store';
+import {
+  KyselyApiKeyStore,
+  KyselyBankActionStore,
+  KyselyJobQueue,
+  type LifeguardStore,
+} from '@lifeguard/store';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { TokenBuckets } from './auth/token.bucket.js';
 import type { ServerConfig } from './config/server.config.js';
@@ -26,6 +31,8 @@ export class ServerContext {
   readonly metrics: ServerMetrics;
   /** Per-bank actions. */
   readonly bankActionStore: KyselyBankActionStore;
+  /** The durable job queue (asynchronous scans). */
+  readonly jobs: KyselyJobQueue;
   /** HTTP requests being handled now (for draining on shutdown). */
   inFlight = 0;
   private actions: ReadonlyMap<number, string> = new Map();
@@ -43,6 +50,7 @@ export class ServerContext {
   ) {
     this.keys = new ApiKeyService(new KyselyApiKeyStore(store.kysely));
     this.bankActionStore = new KyselyBankActionStore(store.kysely);
+    this.jobs = new KyselyJobQueue(store.kysely, store.dialect);
     this.buckets = new TokenBuckets(config.limits.rateLimitPerSecond, config.limits.rateLimitBurst);
     this.sync = new IndexSync(store, this.matcher, {
       intervalMs: config.indexPollMs,
@@ -65,6 +73,7 @@ export class ServerContext {
       },
       indexLagSeq: () => this.sync.lag().seqBehind,
       indexLagMs: () => this.sync.lag().msSinceLastPoll ?? 0,
+      jobDepth: () => this.jobs.depth(),
     });
   }
 

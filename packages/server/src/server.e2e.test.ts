@@ -5,7 +5,9 @@
  * and once on PostgreSQL (an isolated schema; FAILS rather than skips under CI when
  * PostgreSQL is down). Needs `npm run build` first (it spawns the compiled binary).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
@@ -399,6 +401,45 @@ function suite(
       expect(missing.body.code).toBe('LG_ERR_FETCH_FAILED');
     });
 
+    it('queues async scans durably, de-duplicates by Idempotency-Key and reports the result', async () => {
+      const scan = api(srv.url, scanKey);
+      const post = (key: string): Promise<Response> =>
+        fetch(`${srv.url}/v1/scan?async=1`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${scanKey}`,
+            'content-type': 'application/json',
+            'idempotency-key': key,
+          },
+          body: JSON.stringify({ hashes: { pdq: images[0]!.pdq }, contentId: 'async-1' }),
+        });
+      const a = await post('k-1');
+      expect(a.status).toBe(202);
+      const { jobId } = (await a.json()) as { jobId: string };
+      expect(a.headers.get('location')).toBe(`/v1/jobs/${jobId}`);
+      const again = (await (await post('k-1')).json()) as { jobId: string };
+      expect(again.jobId).toBe(jobId);
+      let job: any;
+      for (let i = 0; i < 100; i++) {
+        job = (await scan.json('GET', `/v1/jobs/${jobId}`)).body;
+        if (job.state === 'succeeded' || job.state === 'failed') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(job.state).toBe('succeeded');
+      expect(job.attempts).toBe(1);
+      const sync = await scan.json('POST', '/v1/scan', {
+        hashes: { pdq: images[0]!.pdq },
+        contentId: 'async-1',
+      });
+      expect(job.result).toEqual(sync.body);
+      // Another key cannot see the job; uploads cannot be queued.
+      const other = await admin.json('POST', '/v1/keys', { name: 'other', scopes: ['scan'] });
+      const o = await api(srv.url, other.body.key as string).json('GET', `/v1/jobs/${jobId}`);
+      expect(o.status).toBe(404);
+      const up = await scan.upload('/v1/scan?async=1', readFileSync(images[0]!.file));
+      expect(up.status).toBe(400);
+    });
+
     it('reports health, readiness with index lag, metrics and the committed OpenAPI document', async () => {
       expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
       const ready = (await (await fetch(`${srv.url}/readyz`)).json()) as {
@@ -466,6 +507,49 @@ describe('lifeguard serve shutdown', () => {
     expect((JSON.parse(r.body) as { hashes: { pdq: string } }).hashes.pdq).toHaveLength(64);
     expect(await srv.exited()).toBe(0);
     expect(srv.output()).toContain('SIGTERM, draining');
+  });
+});
+
+describe('async scan durability', () => {
+  it('keeps jobs queued by an api-only server through SIGKILL; a restarted server runs each once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeguard-durable-'));
+    try {
+      const apiOnly = await startServerProcess({ config: {}, dir, args: ['--role', 'api'] });
+      const c = api(apiOnly.url, apiOnly.adminKey);
+      expect((await c.json('POST', '/v1/banks', { name: 'b', labels: ['x'] })).status).toBe(201);
+      await c.json('POST', '/v1/banks/b/entries', {
+        entries: [{ signalType: 'md5', value: 'e'.repeat(32) }],
+      });
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await c.json('POST', '/v1/scan?async=1', {
+          hashes: { md5: i % 2 ? 'e'.repeat(32) : 'f'.repeat(32) },
+        });
+        expect(r.status).toBe(202);
+        ids.push(r.body.jobId as string);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await c.json('GET', `/v1/jobs/${ids[0]!}`)).body.state).toBe('queued'); // nobody runs jobs
+      apiOnly.child.kill('SIGKILL');
+      expect(await apiOnly.exited()).toBeNull();
+
+      const all = await startServerProcess({ config: {}, dir, adminKey: apiOnly.adminKey });
+      const c2 = api(all.url, all.adminKey);
+      for (const [i, id] of ids.entries()) {
+        let job: any;
+        for (let t = 0; t < 100; t++) {
+          job = (await c2.json('GET', `/v1/jobs/${id}`)).body;
+          if (job.state === 'succeeded') break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(job.state).toBe('succeeded');
+        expect(job.attempts).toBe(1);
+        expect(job.result.verdict).toBe(i % 2 ? 'review' : 'allow');
+      }
+      expect(await all.stop()).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

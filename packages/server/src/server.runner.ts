@@ -2,6 +2,7 @@ import { createStore, type LifeguardStore } from '@lifeguard/store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.factory.js';
 import type { ServerConfig } from './config/server.config.js';
+import { ScanJobWorker } from './jobs/scan-job.worker.js';
 import { ServerContext } from './server.context.js';
 
 /** Where the server writes its one-off notices (the admin key, the listen address). */
@@ -33,8 +34,8 @@ export interface RunningServer {
  * Open the store, make sure an admin key exists (printing a generated one once), start the
  * HTTP API (roles `all`, `api`) and load the match index in the background — the server
  * answers `/healthz` at once and `/readyz` reports the load; scans get 503 until it is done.
- * The `worker` role has no HTTP API and no job queue yet, so it only keeps an index warm;
- * it exists so deployments can be written against the final flags.
+ * Roles: `all` serves the API and runs queued scans; `api` serves the API and only queues
+ * asynchronous scans; `worker` runs queued scans without an HTTP API.
  */
 export async function startServer(config: ServerConfig, out: ServerOutput): Promise<RunningServer> {
   const store: LifeguardStore = await createStore(
@@ -59,6 +60,9 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
     const indexLoaded = c.start().then(() => {
       loaded = true;
     });
+    // Roles `all` and `worker` run queued scans; `api` only queues them.
+    const worker = config.role === 'api' ? undefined : new ScanJobWorker(c, () => loaded);
+    worker?.start();
     let url = '';
     if (config.role !== 'worker') {
       app = await buildApp(c, {
@@ -91,6 +95,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
             a.server.closeAllConnections();
             await closed;
           }
+          await worker?.stop();
           await indexLoaded.catch(() => undefined);
           await c.stop();
           await store.close();

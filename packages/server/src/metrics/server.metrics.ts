@@ -15,6 +15,8 @@ export class ServerMetrics {
   readonly matches: Counter<'bank' | 'signal'>;
   /** Request latency by route and status class. */
   readonly latency: Histogram<'route' | 'method' | 'status'>;
+  /** Finished job attempts by outcome. */
+  readonly jobs: Counter<'outcome'>;
   /** Hashing latency (decode + PDQ on a worker). */
   readonly hashSeconds: Histogram;
 
@@ -26,6 +28,7 @@ export class ServerMetrics {
     readonly indexEntries: () => number;
     readonly indexLagSeq: () => number;
     readonly indexLagMs: () => number;
+    readonly jobDepth: () => Promise<{ queued: number; running: number }>;
   }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'lifeguard_process_' });
@@ -59,6 +62,27 @@ export class ServerMetrics {
       help: 'Time to hash one image on a worker thread, including queueing.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
+    });
+    this.jobs = new Counter({
+      name: 'lifeguard_job_attempts_total',
+      help: 'Asynchronous scan job attempts, by outcome (succeeded, retried, failed).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    new Gauge({
+      name: 'lifeguard_job_queue_depth',
+      help: 'Jobs in the durable queue, by state (queued, running).',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        try {
+          const d = await sample.jobDepth();
+          this.set({ state: 'queued' }, d.queued);
+          this.set({ state: 'running' }, d.running);
+        } catch {
+          // Store unreachable: keep the last values; /readyz reports the store.
+        }
+      },
     });
     new Gauge({
       name: 'lifeguard_hash_queue_depth',

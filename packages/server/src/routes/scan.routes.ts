@@ -5,7 +5,7 @@ import {
   parseHash256,
   DEFAULT_PDQ_THRESHOLD,
 } from '@lifeguard/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireScope } from '../auth/auth.hook.js';
 import { readUpload } from '../http/multipart.reader.js';
 import {
@@ -17,6 +17,7 @@ import {
 } from '../http/schemas.js';
 import { assertIndexLoaded, hashBytes, scanHashes, toApiMatch } from '../scan/scan.service.js';
 import { fetchUrl } from '../scan/url.fetcher.js';
+import { SCAN_JOB, type ScanJobPayload } from '../jobs/scan-job.worker.js';
 import type { ServerContext } from '../server.context.js';
 
 const SCAN_RESULT = {
@@ -31,6 +32,43 @@ const SCAN_RESULT = {
     rule: { type: 'string' },
     truncated: TRUNCATED_SCHEMA,
     contentId: { type: 'string' },
+  },
+} as const;
+
+const JOB_ACCEPTED = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['jobId', 'state', 'statusUrl'],
+  properties: {
+    jobId: { type: 'string' },
+    state: { type: 'string' },
+    statusUrl: { type: 'string' },
+  },
+} as const;
+
+/** A job as `GET /v1/jobs/{id}` shows it. */
+export const JOB_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'state', 'attempts', 'result', 'error', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] },
+    attempts: { type: 'integer' },
+    result: { anyOf: [SCAN_RESULT, { type: 'null' }] },
+    error: {
+      anyOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: { code: { type: 'string' }, message: { type: 'string' } },
+        },
+        { type: 'null' },
+      ],
+    },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
   },
 } as const;
 
@@ -92,11 +130,31 @@ export function scanRoutes(
           '`metadata` text fields before it), or JSON with `hashes` or `url`.',
         tags: ['scan'],
         security: [{ bearer: [] }],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            async: {
+              type: 'string',
+              enum: ['0', '1', 'true', 'false'],
+              description:
+                'Queue the scan (JSON hashes or url only) and answer 202 with a job id; ' +
+                'poll GET /v1/jobs/{id}. An Idempotency-Key header makes retries safe.',
+            },
+          },
+        },
         body: { content: { 'application/json': { schema: SCAN_JSON_BODY } } },
-        response: { 200: SCAN_RESULT, ...MEDIA_ERRORS, 502: PROBLEM_RESPONSE },
+        response: {
+          200: SCAN_RESULT,
+          202: JOB_ACCEPTED,
+          ...MEDIA_ERRORS,
+          502: PROBLEM_RESPONSE,
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const asyncScan = ['1', 'true'].includes((request.query as { async?: string }).async ?? '');
+      if (asyncScan) return enqueueScan(ctx, request, reply);
       assertIndexLoaded(ctx, isLoaded());
       if (request.isMultipart()) {
         const up = await readUpload(request, maxFile, UPLOAD_FIELDS);
@@ -264,6 +322,49 @@ export function scanRoutes(
       return { distance, threshold, match: distance <= threshold };
     },
   );
+}
+
+async function enqueueScan(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  if (request.isMultipart()) {
+    throw new LifeguardError(
+      ErrorCodes.INVALID_REQUEST,
+      'async scans take JSON hashes or a url; uploads are scanned synchronously because ' +
+        'media bytes are never stored',
+    );
+  }
+  assertJsonBody(request.headers['content-type'], request.body);
+  const body = request.body as ScanJson;
+  if ((body.hashes === undefined) === (body.url === undefined)) {
+    throw new LifeguardError(ErrorCodes.INVALID_REQUEST, 'send exactly one of hashes or url');
+  }
+  const key = request.headers['idempotency-key'];
+  if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 200)) {
+    throw new LifeguardError(
+      ErrorCodes.INVALID_REQUEST,
+      'Idempotency-Key must be 1..200 characters',
+    );
+  }
+  const payload: ScanJobPayload = {
+    keyId: request.principal!.keyId,
+    ...(body.hashes ? { hashes: body.hashes } : { url: body.url! }),
+    ...(body.contentId !== undefined ? { contentId: body.contentId } : {}),
+  };
+  const job = await ctx.jobs.enqueue(
+    SCAN_JOB,
+    { ...payload },
+    {
+      // Scoped per key, so two clients cannot collide on (or probe) each other's keys.
+      ...(key ? { idempotencyKey: `${payload.keyId}:${key}` } : {}),
+    },
+  );
+  return reply
+    .code(202)
+    .header('location', `/v1/jobs/${job.id}`)
+    .send({ jobId: job.id, state: job.state, statusUrl: `/v1/jobs/${job.id}` });
 }
 
 function parseMetadataField(text: string): void {

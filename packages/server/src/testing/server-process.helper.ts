@@ -36,8 +36,13 @@ export async function startServerProcess(opts: {
   readonly config: Record<string, unknown>;
   readonly env?: Record<string, string>;
   readonly adminKey?: string;
+  /** Reuse this directory (config and SQLite data) instead of a fresh one; kept on stop. */
+  readonly dir?: string;
+  /** Extra `serve` arguments (`--role api`). */
+  readonly args?: readonly string[];
 }): Promise<ServerProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'lifeguard-e2e-'));
+  const keep = opts.dir !== undefined;
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'lifeguard-e2e-'));
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(opts.config));
   const adminKey = opts.adminKey ?? `test-admin-${randomBytes(24).toString('hex')}`;
@@ -58,6 +63,7 @@ export async function startServerProcess(opts: {
       '--config',
       configFile,
       ...(opts.env?.DATABASE_URL ? [] : ['--data-dir', join(dir, 'data')]),
+      ...(opts.args ?? []),
     ],
     { env: env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -89,13 +95,13 @@ export async function startServerProcess(opts: {
     output: () => out,
     exited: async () => {
       const code = await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
       return code;
     },
     stop: async () => {
       child.kill('SIGTERM');
       const code = await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
       return code;
     },
   };
