@@ -18,16 +18,8 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: {
-          allowDefaultProject: [
-            '*.js',
-            '*.mjs',
-            '*.ts',
-            'bench/*.mjs',
-            'scripts/*.mjs',
-            'packages/*/bin/*.js',
-          ],
-        },
+        // TypeScript files outside every tsconfig (just the vitest config) use a default project.
+        projectService: { allowDefaultProject: ['*.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -41,10 +33,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // Plain JavaScript (scripts, benchmarks, the bin shim): linted without type information.
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
       globals: { ...globals.node },
     },
   },
