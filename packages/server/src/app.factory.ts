@@ -5,6 +5,7 @@ import { installProblemHandlers, PROBLEM_SCHEMA } from './http/problem.handler.j
 import { bankRoutes, IMPORT_CONTENT_TYPES } from './routes/banks.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
+import { webhookRoutes } from './routes/webhooks.routes.js';
 import { keyRoutes } from './routes/keys.routes.js';
 import { scanRoutes } from './routes/scan.routes.js';
 import type { ServerContext } from './server.context.js';
@@ -128,5 +129,6 @@ export async function buildApp(
   bankRoutes(app, ctx);
   keyRoutes(app, ctx);
   jobRoutes(app, ctx);
+  webhookRoutes(app, ctx);
   return app;
 }

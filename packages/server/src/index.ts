@@ -11,3 +11,4 @@ export { isPrivateAddress } from './scan/address.policy.js';
 export { fetchUrl, type FetchLimits } from './scan/url.fetcher.js';
 export { decideVerdict, type Verdict } from './scan/verdict.policy.js';
 export { generateOpenApi } from './openapi.generator.js';
+export { signWebhook, verifyWebhook } from './webhooks/webhook.signer.js';

@@ -4,6 +4,7 @@ import {
   KyselyApiKeyStore,
   KyselyBankActionStore,
   KyselyJobQueue,
+  KyselyWebhookOutbox,
   type LifeguardStore,
 } from '@lifeguard/store';
 import { ApiKeyService } from './auth/api-key.service.js';
@@ -11,6 +12,7 @@ import { TokenBuckets } from './auth/token.bucket.js';
 import type { ServerConfig } from './config/server.config.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
 import { BytesHashPool } from './scan/bytes-hash.pool.js';
+import { WebhookSender } from './webhooks/webhook.sender.js';
 
 /**
  * Everything a request handler needs, assembled once per process and passed in (no
@@ -33,6 +35,10 @@ export class ServerContext {
   readonly bankActionStore: KyselyBankActionStore;
   /** The durable job queue (asynchronous scans). */
   readonly jobs: KyselyJobQueue;
+  /** The webhook outbox. */
+  readonly outbox: KyselyWebhookOutbox;
+  /** Records and delivers verdict webhooks. */
+  readonly webhooks: WebhookSender;
   /** HTTP requests being handled now (for draining on shutdown). */
   inFlight = 0;
   private actions: ReadonlyMap<number, string> = new Map();
@@ -51,6 +57,7 @@ export class ServerContext {
     this.keys = new ApiKeyService(new KyselyApiKeyStore(store.kysely));
     this.bankActionStore = new KyselyBankActionStore(store.kysely);
     this.jobs = new KyselyJobQueue(store.kysely, store.dialect);
+    this.outbox = new KyselyWebhookOutbox(store.kysely, store.dialect);
     this.buckets = new TokenBuckets(config.limits.rateLimitPerSecond, config.limits.rateLimitBurst);
     this.sync = new IndexSync(store, this.matcher, {
       intervalMs: config.indexPollMs,
@@ -75,6 +82,7 @@ export class ServerContext {
       indexLagMs: () => this.sync.lag().msSinceLastPoll ?? 0,
       jobDepth: () => this.jobs.depth(),
     });
+    this.webhooks = new WebhookSender(this.outbox, config.webhooks, this.metrics);
   }
 
   /** Load the index, start following the change feed, load actions. */

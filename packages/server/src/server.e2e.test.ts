@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceImages, type ReferenceImage } from './testing/reference-images.js';
+import { verifyWebhook } from './webhooks/webhook.signer.js';
 import {
   api,
   createPgSchema,
@@ -90,6 +91,12 @@ function suite(
     let forbidden: Server;
     let forbiddenPort = 0;
     let forbiddenHits = 0;
+    // Webhook receivers: 'flaky' answers 500 to the first attempt of each delivery, then 200;
+    // 'down' always answers 503.
+    let hooks: Server;
+    let hooksPort = 0;
+    const received: { delivery: string; status: number; valid: boolean; body: any }[] = [];
+    const SECRET = 'test-webhook-secret-0123456789';
     const entries = new Set<string>(); // `${bank}:${hash}` of every PDQ entry added
     const isolated = images.find(
       (img, i) => i % 3 === 2 && images.every((o) => o === img || hamming(o.pdq, img.pdq) > 31),
@@ -116,6 +123,25 @@ function suite(
         }
       });
       originPort = await listen(origin, ORIGIN_IP);
+      hooks = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          const delivery = String(req.headers['lifeguard-delivery']);
+          const valid = verifyWebhook(
+            SECRET,
+            String(req.headers['lifeguard-timestamp']),
+            body,
+            String(req.headers['lifeguard-signature']),
+          );
+          const seen = received.some((r) => r.delivery === delivery);
+          const status = req.url === '/down' ? 503 : seen ? 200 : 500;
+          received.push({ delivery, status, valid, body: JSON.parse(body) });
+          res.writeHead(status);
+          res.end();
+        });
+      });
+      hooksPort = await listen(hooks, '127.0.0.1');
       srv = await startServerProcess({
         env: s.env,
         config: {
@@ -128,6 +154,24 @@ function suite(
           },
           urlFetch: { allowPrivateIps: [ORIGIN_IP], timeoutMs: 5000 },
           actions: { labels: { verified: 'block' } },
+          webhooks: {
+            maxAttempts: 2,
+            backoffBaseMs: 50,
+            endpoints: [
+              {
+                name: 'flaky',
+                url: `http://127.0.0.1:${hooksPort}/flaky`,
+                secret: SECRET,
+                verdicts: ['block'],
+              },
+              {
+                name: 'down',
+                url: `http://127.0.0.1:${hooksPort}/down`,
+                secret: SECRET,
+                verdicts: ['block'],
+              },
+            ],
+          },
         },
       });
       admin = api(srv.url, srv.adminKey);
@@ -170,6 +214,7 @@ function suite(
       expect(code).toBe(0); // graceful shutdown on SIGTERM
       origin?.close();
       forbidden?.close();
+      hooks?.close();
       await cleanup();
     });
 
@@ -438,6 +483,46 @@ function suite(
       expect(o.status).toBe(404);
       const up = await scan.upload('/v1/scan?async=1', readFileSync(images[0]!.file));
       expect(up.status).toBe(400);
+    });
+
+    it('signs verdict webhooks, retries a 500, dead-letters after max attempts, shows them in the API', async () => {
+      const r = await api(srv.url, scanKey).json('POST', '/v1/scan', {
+        hashes: { pdq: images[0]!.pdq },
+        contentId: 'webhook-1',
+      });
+      expect(r.body.verdict).toBe('block');
+      const mine = (): typeof received =>
+        received.filter((x) => x.body.data.contentId === 'webhook-1');
+      for (let i = 0; i < 200 && !mine().some((x) => x.status === 200); i++) {
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      const flaky = mine().filter((x) => x.status !== 503);
+      expect(flaky.map((x) => x.status)).toEqual([500, 200]); // retried after the 500
+      expect(flaky[0]!.delivery).toBe(flaky[1]!.delivery); // same delivery id: idempotency key
+      expect(mine().every((x) => x.valid)).toBe(true); // HMAC over timestamp + body verified
+      expect(flaky[1]!.body).toMatchObject({ type: 'scan.verdict', data: { verdict: 'block' } });
+      let dead: any[] = [];
+      for (let i = 0; i < 200; i++) {
+        const d = await admin.json('GET', '/v1/webhooks/deliveries?state=dead');
+        dead = (d.body.deliveries as any[]).filter(
+          (x) => x.endpoint === 'down' && String(x.body).includes('webhook-1'),
+        );
+        if (dead.length > 0) break;
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      expect(dead).toHaveLength(1);
+      expect(dead[0]).toMatchObject({ attempts: 2, lastStatus: 503, state: 'dead' });
+      expect(mine().filter((x) => x.status === 503)).toHaveLength(2);
+      const retry = await fetch(`${srv.url}/v1/webhooks/deliveries/${dead[0].id as string}/retry`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${srv.adminKey}` },
+      });
+      expect(retry.status).toBe(204);
+      for (let i = 0; i < 200 && mine().filter((x) => x.status === 503).length < 3; i++) {
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      expect(mine().filter((x) => x.status === 503).length).toBeGreaterThanOrEqual(3);
+      expect((await api(srv.url, scanKey).json('GET', '/v1/webhooks/deliveries')).status).toBe(403);
     });
 
     it('reports health, readiness with index lag, metrics and the committed OpenAPI document', async () => {

@@ -63,6 +63,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
     // Roles `all` and `worker` run queued scans; `api` only queues them.
     const worker = config.role === 'api' ? undefined : new ScanJobWorker(c, () => loaded);
     worker?.start();
+    if (config.role !== 'api') c.webhooks.start();
     let url = '';
     if (config.role !== 'worker') {
       app = await buildApp(c, {
@@ -96,6 +97,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
             await closed;
           }
           await worker?.stop();
+          await c.webhooks.stop();
           await indexLoaded.catch(() => undefined);
           await c.stop();
           await store.close();

@@ -10,3 +10,4 @@ export { DEFAULT_MAX_MATCHES_PER_LOOKUP } from './bank-store.validation.js';
 export * from './api-key-store.kysely.js';
 export * from './bank-action-store.kysely.js';
 export * from './job-queue.kysely.js';
+export * from './webhook-outbox.kysely.js';

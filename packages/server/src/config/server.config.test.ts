@@ -48,6 +48,16 @@ describe('loadServerConfig', () => {
     [{ adminKey: 'short' }, /adminKey: must be at least 32/],
     [{ databaseUrl: 'mysql://x' }, /databaseUrl/],
     [{ urlFetch: { allowPrivateIps: ['nope'] } }, /allowPrivateIps/],
+    [{ webhooks: { endpoints: [{ name: 'a', url: 'ftp://x', secret: 'x'.repeat(16) }] } }, /url/],
+    [{ webhooks: { endpoints: [{ name: 'a', url: 'http://x', secret: 'short' }] } }, /secret/],
+    [
+      {
+        webhooks: {
+          endpoints: [{ name: 'a', url: 'http://x', secret: 'x'.repeat(16), verdicts: ['nuke'] }],
+        },
+      },
+      /verdicts\[0\]/,
+    ],
   ])('rejects %j', (overrides, message) => {
     expect(() => loadServerConfig({ env: {}, overrides })).toThrow(message);
   });

@@ -62,6 +62,30 @@ export interface ActionRules {
   readonly labels: Readonly<Record<string, Action>>;
 }
 
+/** One webhook receiver. */
+export interface WebhookEndpoint {
+  /** Name (shown in deliveries). */
+  readonly name: string;
+  /** http(s) URL the events are POSTed to (configured by the operator, so trusted). */
+  readonly url: string;
+  /** HMAC-SHA256 key for the `Lifeguard-Signature` header (at least 16 characters). */
+  readonly secret: string;
+  /** Verdicts that trigger an event (default block and review). */
+  readonly verdicts: readonly Action[];
+}
+
+/** Webhooks on verdicts. */
+export interface WebhookConfig {
+  /** Receivers. */
+  readonly endpoints: readonly WebhookEndpoint[];
+  /** Attempts before a delivery is dead-lettered (default 8). */
+  readonly maxAttempts: number;
+  /** First retry delay; doubles per attempt, capped at one hour (default 1000 ms). */
+  readonly backoffBaseMs: number;
+  /** Timeout of one delivery attempt (default 5000 ms). */
+  readonly timeoutMs: number;
+}
+
 /** The one typed configuration object of the scanning service. */
 export interface ServerConfig {
   /** Process role. */
@@ -88,6 +112,8 @@ export interface ServerConfig {
   readonly urlFetch: UrlFetchConfig;
   /** Verdict rules. */
   readonly actions: ActionRules;
+  /** Webhooks on verdicts. */
+  readonly webhooks: WebhookConfig;
   /** Log level (`info`, `warn`, `error`, `silent`; default `info`). */
   readonly logLevel: string;
 }
@@ -122,6 +148,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
     allowPrivateIps: [],
   }),
   actions: Object.freeze({ banks: {}, labels: {} }),
+  webhooks: Object.freeze({ endpoints: [], maxAttempts: 8, backoffBaseMs: 1000, timeoutMs: 5000 }),
   logLevel: 'info',
 });
 
@@ -271,7 +298,44 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
       labels: a.labels === undefined ? c.actions.labels : actionMap(a.labels, 'actions.labels'),
     };
   }
+  if (input.webhooks !== undefined) c.webhooks = webhookConfig(input.webhooks, c.webhooks);
   return c;
+}
+
+function webhookConfig(v: unknown, base: WebhookConfig): WebhookConfig {
+  if (!isObj(v)) bad('webhooks', 'must be an object');
+  checkKeys(v, ['endpoints', 'maxAttempts', 'backoffBaseMs', 'timeoutMs'], 'webhooks');
+  const w = { ...base } as { -readonly [K in keyof WebhookConfig]: WebhookConfig[K] };
+  if (v.maxAttempts !== undefined)
+    w.maxAttempts = int(v.maxAttempts, 'webhooks.maxAttempts', 1, 100);
+  if (v.backoffBaseMs !== undefined) {
+    w.backoffBaseMs = int(v.backoffBaseMs, 'webhooks.backoffBaseMs', 10, 3_600_000);
+  }
+  if (v.timeoutMs !== undefined) w.timeoutMs = int(v.timeoutMs, 'webhooks.timeoutMs', 100, 120_000);
+  if (v.endpoints !== undefined) {
+    if (!Array.isArray(v.endpoints)) bad('webhooks.endpoints', 'must be an array');
+    const names = new Set<string>();
+    w.endpoints = v.endpoints.map((e: unknown, i: number) => {
+      const path = `webhooks.endpoints[${i}]`;
+      if (!isObj(e)) bad(path, 'must be an object');
+      checkKeys(e, ['name', 'url', 'secret', 'verdicts'], path);
+      const name = str(e.name, `${path}.name`);
+      if (names.has(name)) bad(`${path}.name`, 'duplicate endpoint name');
+      names.add(name);
+      const url = str(e.url, `${path}.url`);
+      if (!/^https?:\/\//.test(url)) bad(`${path}.url`, 'must be an http(s) URL');
+      const secret = str(e.secret, `${path}.secret`);
+      if (secret.length < 16) bad(`${path}.secret`, 'must be at least 16 characters');
+      const verdicts =
+        e.verdicts === undefined
+          ? (['block', 'review'] as Action[])
+          : strList(e.verdicts, `${path}.verdicts`).map((a, j) =>
+              action(a, `${path}.verdicts[${j}]`),
+            );
+      return { name, url, secret, verdicts };
+    });
+  }
+  return w;
 }
 
 /** Environment variables read by {@link loadServerConfig}, and the field each sets. */

@@ -120,6 +120,9 @@ export class ScanJobWorker {
         const h = await hashBytes(this.ctx, bytes);
         result = scanHashes(this.ctx, 'url', h, h.quality, p.contentId);
       }
+      // Event id = job id: a job re-run after a crash yields the same event id, so the
+      // receiver can tell it has seen it.
+      await this.ctx.webhooks.record(result.verdict, { ...result, jobId: job.id }, job.id);
       await this.ctx.jobs.complete(job.id, { ...result });
       this.ctx.metrics.jobs.inc({ outcome: 'succeeded' });
     } catch (e) {

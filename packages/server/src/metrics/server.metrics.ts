@@ -15,6 +15,8 @@ export class ServerMetrics {
   readonly matches: Counter<'bank' | 'signal'>;
   /** Request latency by route and status class. */
   readonly latency: Histogram<'route' | 'method' | 'status'>;
+  /** Webhook delivery attempts by outcome. */
+  readonly webhooks: Counter<'outcome'>;
   /** Finished job attempts by outcome. */
   readonly jobs: Counter<'outcome'>;
   /** Hashing latency (decode + PDQ on a worker). */
@@ -61,6 +63,12 @@ export class ServerMetrics {
       name: 'lifeguard_hash_duration_seconds',
       help: 'Time to hash one image on a worker thread, including queueing.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.webhooks = new Counter({
+      name: 'lifeguard_webhook_deliveries_total',
+      help: 'Webhook delivery attempts, by outcome (delivered, retried, dead).',
+      labelNames: ['outcome'],
       registers,
     });
     this.jobs = new Counter({

@@ -15,7 +15,13 @@ import {
   MATCH_SCHEMA,
   TRUNCATED_SCHEMA,
 } from '../http/schemas.js';
-import { assertIndexLoaded, hashBytes, scanHashes, toApiMatch } from '../scan/scan.service.js';
+import {
+  assertIndexLoaded,
+  hashBytes,
+  scanHashes,
+  toApiMatch,
+  type ScanResult,
+} from '../scan/scan.service.js';
 import { fetchUrl } from '../scan/url.fetcher.js';
 import { SCAN_JOB, type ScanJobPayload } from '../jobs/scan-job.worker.js';
 import type { ServerContext } from '../server.context.js';
@@ -161,7 +167,7 @@ export function scanRoutes(
         if (up.fields.metadata !== undefined) parseMetadataField(up.fields.metadata);
         try {
           const h = await hashBytes(ctx, up.bytes);
-          return scanHashes(ctx, 'file', h, h.quality, up.fields.contentId);
+          return await notified(ctx, scanHashes(ctx, 'file', h, h.quality, up.fields.contentId));
         } catch (e) {
           ctx.metrics.scans.inc({ input: 'file', outcome: 'error' });
           throw e;
@@ -172,11 +178,13 @@ export function scanRoutes(
       if ((body.hashes === undefined) === (body.url === undefined)) {
         throw new LifeguardError(ErrorCodes.INVALID_REQUEST, 'send exactly one of hashes or url');
       }
-      if (body.hashes) return scanHashes(ctx, 'hashes', body.hashes, null, body.contentId);
+      if (body.hashes) {
+        return notified(ctx, scanHashes(ctx, 'hashes', body.hashes, null, body.contentId));
+      }
       try {
         const bytes = await fetchUrl(body.url!, { ...ctx.config.urlFetch, maxBytes: maxFile });
         const h = await hashBytes(ctx, bytes);
-        return scanHashes(ctx, 'url', h, h.quality, body.contentId);
+        return await notified(ctx, scanHashes(ctx, 'url', h, h.quality, body.contentId));
       } catch (e) {
         ctx.metrics.scans.inc({ input: 'url', outcome: 'error' });
         throw e;
@@ -322,6 +330,12 @@ export function scanRoutes(
       return { distance, threshold, match: distance <= threshold };
     },
   );
+}
+
+/** Record the verdict webhook (durably) before answering: durable before acknowledged. */
+async function notified(ctx: ServerContext, result: ScanResult): Promise<ScanResult> {
+  await ctx.webhooks.record(result.verdict, { ...result });
+  return result;
 }
 
 async function enqueueScan(
