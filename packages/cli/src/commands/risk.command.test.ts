@@ -159,6 +159,26 @@ describe('lifeguard risk', () => {
     expect(await main(['risk', 'frobnicate'], io3)).toBe(2);
   });
 
+  it('handles CRLF, a missing final newline and an over-long line by line number', async () => {
+    const f = join(dir, 'crlf.ndjson');
+    const acc = (u: string, band: string) =>
+      JSON.stringify({ type: 'account', user: u, at: iso(T), ageBand: band });
+    const lines = [
+      acc('a', 'adult'),
+      'x'.repeat((1 << 20) + 10),
+      acc('m', '13-15'),
+      '{"type":"block","from":"m","to":"a","at":"bad"}',
+    ];
+    writeFileSync(f, lines.join('\r\n'));
+    const io = captureIo();
+    expect(await main(['risk', 'replay', f], io)).toBe(1);
+    expect(io.err()).toContain('line 2: LG_ERR_INVALID_EVENT: line longer than 1 MiB');
+    expect(io.err()).toContain(
+      "line 4: LG_ERR_INVALID_EVENT: field 'at' is not an ISO 8601 time with zone",
+    );
+    expect(io.err()).toContain('risk replay: 4 lines, 2 events applied');
+  });
+
   it('prints default rules that validate', async () => {
     const io = captureIo();
     expect(await main(['risk', 'rules'], io)).toBe(0);

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_RISK_RULES,
@@ -32,6 +31,9 @@ Options:
   --lateness SECONDS    how far out of time order events may arrive and still be sorted
                         (default 3600); memory holds the events of that window
 `;
+
+/** Longest line accepted (1 MiB); longer lines are reported malformed and skipped. */
+const MAX_LINE = 1 << 20;
 
 /** Most malformed lines reported individually; the rest are only counted. */
 const MAX_REPORTED = 100;
@@ -106,19 +108,48 @@ async function replay(argv: readonly string[], io: CommandIo): Promise<number> {
   }
   let lineNo = 0;
   let malformed = 0;
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+  const handle = (line: string): void => {
     lineNo++;
-    const r = parseRiskEventLine(line);
-    if (r === undefined) continue;
+    const r =
+      line.length > MAX_LINE
+        ? ({ ok: false, reason: 'line longer than 1 MiB' } as const)
+        : parseRiskEventLine(line);
+    if (r === undefined) return;
     if (!r.ok) {
       malformed++;
       if (malformed <= MAX_REPORTED)
         io.stderr.write(`line ${lineNo}: ${ErrorCodes.INVALID_EVENT}: ${r.reason}\n`);
-      continue;
+      return;
     }
     buffer.push(r.event, emit);
     if ((lineNo & 1023) === 0) progress.tick(1024);
+  };
+  // Split chunks into lines by hand: `readline` costs about as much as parsing the events.
+  let rest = '';
+  let skipping = false; // inside an over-long line, dropping until its newline
+  for await (const chunk of stream as AsyncIterable<string>) {
+    const s = rest.length > 0 ? rest + chunk : chunk;
+    let start = 0;
+    let nl: number;
+    while ((nl = s.indexOf('\n', start)) >= 0) {
+      const end = nl > start && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      if (skipping) {
+        skipping = false;
+        lineNo++;
+      } else handle(s.slice(start, end));
+      start = nl + 1;
+    }
+    rest = s.slice(start);
+    if (rest.length > MAX_LINE && !skipping) {
+      // Report the over-long line once and drop it up to its newline (bounded memory).
+      handle(rest);
+      lineNo--;
+      skipping = true;
+    }
+    if (skipping) rest = '';
   }
+  if (!skipping && rest.length > 0) handle(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+  else if (skipping) lineNo++;
   buffer.flush(emit);
   progress.finish();
 

@@ -9,6 +9,8 @@ import type { RiskEvent } from './risk-event.model.js';
  */
 export class EventReorderBuffer {
   private readonly heap: Array<{ e: RiskEvent; seq: number }> = [];
+  private readonly fifo: Array<{ e: RiskEvent; seq: number }> = [];
+  private fifoHead = 0;
   private seq = 0;
   private maxSeen = -Infinity;
   private released = -Infinity;
@@ -27,21 +29,57 @@ export class EventReorderBuffer {
       emit(e);
       return;
     }
-    this.insert({ e, seq: this.seq++ });
-    if (this.heap.length > this.peakHeld) this.peakHeld = this.heap.length;
+    // Fast path for the common, already-sorted case: in-order events go to a FIFO that is
+    // sorted by construction; only out-of-order ones pay for the heap.
+    if (e.atMs >= this.maxSeen) this.fifo.push({ e, seq: this.seq++ });
+    else this.insert({ e, seq: this.seq++ });
+    const held = this.size;
+    if (held > this.peakHeld) this.peakHeld = held;
     if (e.atMs > this.maxSeen) this.maxSeen = e.atMs;
     const due = this.maxSeen - this.latenessMs;
-    while (this.heap.length > 0 && this.heap[0]!.e.atMs <= due) emit(this.pop());
+    for (;;) {
+      const x = this.peek();
+      if (x === undefined || x.e.atMs > due) break;
+      emit(this.take());
+    }
   }
 
   /** Release everything still held (end of input). */
   flush(emit: (e: RiskEvent) => void): void {
-    while (this.heap.length > 0) emit(this.pop());
+    while (this.peek() !== undefined) emit(this.take());
   }
 
   /** Events currently held. */
   get size(): number {
-    return this.heap.length;
+    return this.heap.length + this.fifo.length - this.fifoHead;
+  }
+
+  /** The next event in time order (ties by arrival), from the FIFO head or the heap top. */
+  private peek(): { e: RiskEvent; seq: number } | undefined {
+    const f = this.fifo[this.fifoHead];
+    const h = this.heap[0];
+    if (f === undefined) return h;
+    if (h === undefined) return f;
+    return h.e.atMs < f.e.atMs || (h.e.atMs === f.e.atMs && h.seq < f.seq) ? h : f;
+  }
+
+  private take(): RiskEvent {
+    const f = this.fifo[this.fifoHead];
+    const h = this.heap[0];
+    if (
+      f !== undefined &&
+      (h === undefined || f.e.atMs < h.e.atMs || (f.e.atMs === h.e.atMs && f.seq < h.seq))
+    ) {
+      this.fifoHead++;
+      // Compact now and then so the FIFO array does not grow with the stream.
+      if (this.fifoHead > 4096 && this.fifoHead * 2 > this.fifo.length) {
+        this.fifo.splice(0, this.fifoHead);
+        this.fifoHead = 0;
+      }
+      this.released = f.e.atMs;
+      return f.e;
+    }
+    return this.pop();
   }
 
   private less(i: number, j: number): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRiskEvent, parseRiskEventLine } from './risk-event.parser.js';
+import { parseIsoTimeMs, parseRiskEvent, parseRiskEventLine } from './risk-event.parser.js';
 
 const ok = (line: string) => {
   const r = parseRiskEventLine(line);
@@ -110,5 +110,39 @@ describe('parseRiskEventLine', () => {
     );
     expect(r).not.toContain('keep this');
     expect(parseRiskEvent('x')).toEqual({ ok: false, reason: 'not a JSON object' });
+  });
+});
+
+describe('parseIsoTimeMs', () => {
+  it('agrees with Date.parse on valid zoned times', () => {
+    for (const s of [
+      '2026-03-01T10:00:00Z',
+      '2026-03-01T10:00Z',
+      '2026-03-01T10:00:00.5Z',
+      '2026-03-01T10:00:00.123456789Z',
+      '2024-02-29T23:59:59+05:30',
+      '2026-12-31T00:00:00-08:00',
+      '1970-01-01T00:00:00Z',
+    ]) {
+      expect(parseIsoTimeMs(s)).toBe(Date.parse(s));
+    }
+  });
+
+  it.each([
+    '2026-03-01T10:00:00',
+    '2026-03-01 10:00:00Z',
+    '2026-02-29T10:00:00Z',
+    '2026-04-31T10:00:00Z',
+    '2026-00-10T10:00:00Z',
+    '2026-03-01T24:00:00Z',
+    '2026-03-01T10:60:00Z',
+    '2026-03-01T10:00:61Z',
+    '2026-03-01T10:00:00.Z',
+    '2026-03-01T10:00:00Zjunk',
+    '2026-03-01T10:00:00+0100',
+    '1969-12-31T23:59:59Z',
+    'x026-03-01T10:00:00Z',
+  ])('rejects %s', (s) => {
+    expect(parseIsoTimeMs(s)).toBeUndefined();
   });
 });
