@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ErrorCodes, LifeguardError } from '@lifeguard/core';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { AsyncMutex, sharedMutex } from './async-mutex.util.js';
 import { KyselyBankStore } from './bank-store.kysely.js';
@@ -133,7 +133,15 @@ async function migrate(
 export async function createStore(opts: StoreOptions = {}): Promise<LifeguardStore> {
   const { db, dialect, mutex, sqliteRaw } = kyselyFor(opts);
   try {
-    await migrate(db, dialect, opts.databaseUrl ? opts.pgSchema : undefined);
+    // PostgreSQL: the schema the tables go to is the first on the search path (set by
+    // pgSchema or by `options=-c search_path=...` in the URL); see migrate() for why Kysely
+    // must be told.
+    const schema =
+      dialect === 'postgres'
+        ? ((await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s ??
+          undefined)
+        : undefined;
+    await migrate(db, dialect, schema ?? undefined);
   } catch (e) {
     await db.destroy();
     throw e;
