@@ -29,6 +29,11 @@ export interface DecodeOptions {
   /** Limits (any subset; the rest default). */
   readonly limits?: Partial<DecodeLimits>;
   /**
+   * Called once, synchronously, right after libvips starts decoding on its own thread: work
+   * done here (the byte digests) overlaps the decode instead of delaying its start.
+   */
+  readonly whileDecoding?: () => void;
+  /**
    * Decode at full resolution, never shrink-on-load: bit-identical to the reference wherever the
    * decoders agree, at a higher cost for large JPEGs. Default false.
    */
@@ -177,11 +182,13 @@ export async function decodeForPdq(
       });
     }
     if (meta.space === 'cmyk') {
-      const { data, info } = await img
+      const decoding = img
         .pipelineColourspace('cmyk')
         .toColourspace('cmyk')
         .raw({ depth: 'uchar' })
         .toBuffer({ resolveWithObject: true });
+      options.whileDecoding?.();
+      const { data, info } = await decoding;
       const n = info.width * info.height;
       return {
         data: cmykToRgb(data, n),
@@ -196,7 +203,9 @@ export async function decodeForPdq(
     }
     const grey = meta.space === 'b-w' || meta.space === 'grey16';
     img = img.removeAlpha().toColourspace(grey ? 'b-w' : 'srgb');
-    const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const decoding = img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    options.whileDecoding?.();
+    const { data, info } = await decoding;
     const channels = info.channels;
     if (channels !== 1 && channels !== 3) {
       throw new LifeguardError(ErrorCodes.INTERNAL, `decoder returned ${channels} channels`);

@@ -46,19 +46,23 @@ const hasher = new PdqHasher();
 /**
  * Hash image bytes: PDQ (and optionally its dihedral set) of the decoded pixels, and MD5 and
  * SHA-256 of the original bytes. The digests run on this thread while libvips decodes on its
- * own, so they add little wall time.
+ * own, so they add little wall time where a second core is free.
  */
 export async function hashImage(
   bytes: Uint8Array,
   options: HashOptions = {},
 ): Promise<ImageHashes> {
   const t0 = performance.now();
-  const decoding = decodeForPdq(bytes, options);
-  // Avoid an unhandled rejection while the digests run; the error is rethrown by `await` below.
-  decoding.catch(() => undefined);
-  const md5 = createHash('md5').update(bytes).digest('hex');
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const img = await decoding;
+  let md5 = '';
+  let sha256 = '';
+  const digest = () => {
+    md5 = createHash('md5').update(bytes).digest('hex');
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+  };
+  // The digests run on this thread while libvips decodes on its own; if decoding fails before
+  // it starts (empty, oversized or unrecognised input), they are not needed.
+  const img = await decodeForPdq(bytes, { ...options, whileDecoding: digest });
+  if (!md5) digest();
   const t1 = performance.now();
   let pdq: string;
   let quality: number;
