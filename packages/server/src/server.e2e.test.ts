@@ -595,6 +595,34 @@ describe('lifeguard serve shutdown', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('answers 429 with Retry-After once a key has spent its burst', async () => {
+    const srv = await startServerProcess({
+      config: { limits: { rateLimitPerSecond: 1, rateLimitBurst: 3 } },
+    });
+    try {
+      const statuses: number[] = [];
+      let limited: Response | undefined;
+      // Burst 3 at 1 token/s: the 4th request within a second is refused (allow for a slow
+      // machine refilling a token or two meanwhile).
+      for (let i = 0; i < 20 && !limited; i++) {
+        const r = await fetch(`${srv.url}/v1/banks`, {
+          headers: { authorization: `Bearer ${srv.adminKey}` },
+        });
+        statuses.push(r.status);
+        if (r.status === 429) limited = r;
+        else await r.body?.cancel();
+      }
+      expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+      expect(limited?.status).toBe(429);
+      expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(((await limited!.json()) as { code: string }).code).toBe('LG_ERR_RATE_LIMITED');
+    } finally {
+      expect(await srv.stop()).toBe(0);
+    }
+  });
+});
+
 describe('async scan durability', () => {
   it('keeps jobs queued by an api-only server through SIGKILL; a restarted server runs each once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lifeguard-durable-'));
