@@ -271,6 +271,7 @@ async function startup(name, open, fill) {
     console.log(
       `| IndexSync.load into BankMatcher (${perEntry.toFixed(0)} B/entry retained) | ${fmt(report.entries / loadS)} entries/s | ${loadS.toFixed(1)} s | ${loadCpu.toFixed(1)} s |`,
     );
+    console.log(`\nload average ${loadavg()[0].toFixed(1)} at the end`);
     await store.close();
   } finally {
     await cleanup();
@@ -306,7 +307,7 @@ async function fillPg(spec, bankId, n) {
 if (opt('--startup')) {
   N = Number(opt('--startup'));
   console.log(
-    `# store start-up benchmark: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+    `# store start-up benchmark: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${loadavg()[0].toFixed(1)} at start`,
   );
   await startup('SQLite', openSqlite, fillSqlite);
   if (!flag('--no-pg')) await startup('PostgreSQL', openPg, fillPg);
