@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { isLifeguardError } from '../errors/lifeguard-error.js';
 import type { Actor, CaseItem } from './case.model.js';
-import { addItem, applyTransition, openCase } from './case.aggregate.js';
+import {
+  addItem,
+  applyDecision,
+  applyTransition,
+  needsConfirmation,
+  openCase,
+} from './case.aggregate.js';
 import { DEFAULT_CASE_POLICY as P } from './case-policy.config.js';
 import { slaClock } from './case-priority.policy.js';
-import { item } from './case-test.fixtures.js';
+import { hit, item } from './case-test.fixtures.js';
 
 const H = 3_600_000;
 const report = (id: string, at: number): CaseItem =>
@@ -73,5 +79,39 @@ describe('case aggregate', () => {
     }
     expect(c.state).toBe('dismissed');
     expect(c.transitions).toHaveLength(2);
+  });
+
+  it('applies a decision with its transition; an unclaimed case cannot be decided', () => {
+    const blocked = item('h', 0, {
+      kind: 'hash_match',
+      media: { md5: 'ab'.repeat(16) },
+      verdict: 'block',
+      rule: 'label:csam=block',
+      matches: [hit(['csam'])],
+      uploader: 'up',
+    });
+    let c = openCase('k3', blocked, P);
+    expect(c.summary.severity).toBe('verified_csam');
+    expect(needsConfirmation(c)).toBe(true);
+    try {
+      applyDecision(c, [blocked], { kind: 'confirm', category: 'csam' }, csr, 1);
+      expect.unreachable();
+    } catch (e) {
+      expect(isLifeguardError(e, 'LG_ERR_CONFLICT')).toBe(true);
+    }
+    // A lead without the child-safety role may not claim a CSAM case at all.
+    expect(() =>
+      applyTransition(c, { to: 'in_review', actor: lead, at: 1, reason: 'claim' }),
+    ).toThrow(/may not claim/);
+    c = applyTransition(c, { to: 'in_review', actor: csr, at: 1, reason: 'claim' }).record;
+    const done = applyDecision(c, [blocked], { kind: 'confirm', category: 'csam' }, csr, 2);
+    expect(done.record.state).toBe('actioned');
+    expect(done.transition.reason).toBe('decision:confirm:csam');
+    expect(done.plan.actions.map((a) => a.type)).toEqual([
+      'remove_content',
+      'restrict_minor_contact',
+      'suspend_account',
+    ]);
+    expect(needsConfirmation(done.record)).toBe(false);
   });
 });

@@ -1,8 +1,15 @@
 import { ErrorCodes, LifeguardError } from '../errors/lifeguard-error.js';
-import { isActiveState, type CaseItem, type CaseState, type CaseTransition } from './case.model.js';
+import {
+  isActiveState,
+  type Actor,
+  type CaseItem,
+  type CaseState,
+  type CaseTransition,
+} from './case.model.js';
 import type { CasePolicyConfig } from './case-policy.config.js';
 import { transitionCase, type TransitionRequest } from './case-state.machine.js';
 import { addToSummary, summaryOf, type CaseSummary } from './case-summary.model.js';
+import { planDecision, type DecisionPlan, type ReviewDecision } from './review-decision.policy.js';
 
 /**
  * A case as the store keeps it: state, aggregated facts and history, without its items
@@ -83,4 +90,37 @@ export function applyTransition(
     },
     transition,
   };
+}
+
+/**
+ * True while a case whose content was blocked at scan time (a `block` verdict) still waits for
+ * a human to confirm it: the console lists these first within their priority band.
+ */
+export function needsConfirmation(record: CaseRecord): boolean {
+  return record.summary.autoActioned && isActiveState(record.state);
+}
+
+/**
+ * Apply a reviewer's decision: plan its outputs ({@link planDecision}) and make the matching
+ * transition, so a decision can never be recorded without its state change or vice versa.
+ * The case must be `in_review` or `escalated` (a decision on an unclaimed case is a
+ * `LG_ERR_CONFLICT`: the reviewer must have opened it, which is what the audit log records).
+ *
+ * @param items the case's items (actions and feedback are derived from them)
+ * @throws LifeguardError as {@link transitionCase} and {@link planDecision}
+ */
+export function applyDecision(
+  record: CaseRecord,
+  items: readonly CaseItem[],
+  decision: ReviewDecision,
+  actor: Actor,
+  at: number,
+): {
+  readonly record: CaseRecord;
+  readonly transition: CaseTransition;
+  readonly plan: DecisionPlan;
+} {
+  const plan = planDecision(items, decision);
+  const moved = applyTransition(record, { to: plan.to, actor, at, reason: plan.reason });
+  return { ...moved, plan };
 }

@@ -243,4 +243,53 @@ describe('CaseFolder', () => {
       { numRuns: 200 },
     );
   });
+
+  it('an item bridging two active cases joins the first and names the other', () => {
+    const f = new CaseFolder();
+    f.add('a', { media: { md5: '11'.repeat(16) } });
+    f.add('b', { media: { sha256: '22'.repeat(32) } });
+    expect(f.decide({ media: { md5: '11'.repeat(16), sha256: '22'.repeat(32) } })).toEqual({
+      kind: 'join',
+      target: { caseId: 'a', via: 'md5', distance: 0 },
+      alsoMatches: [{ caseId: 'b', via: 'sha256', distance: 0 }],
+      closedMatches: [],
+    });
+  });
+
+  it('property: well-separated near-duplicate clusters fold the same in any order', () => {
+    // Variants within 15 bits of their centre are within 30 (< 31) of each other, and the
+    // centres are > 100 apart, so every order must give one case per cluster.
+    const centres = Array.from({ length: 5 }, (_, i) => pdqHex(500 + i));
+    for (let i = 0; i < centres.length; i++) {
+      for (let j = 0; j < i; j++) {
+        expect(
+          hammingDistance256(parseHash256(centres[i]!), parseHash256(centres[j]!)),
+        ).toBeGreaterThan(100);
+      }
+    }
+    const variant = fc
+      .tuple(
+        fc.integer({ min: 0, max: 4 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 255 }), { maxLength: 15 }),
+      )
+      .map(([c, bits]) => ({ c, pdq: flip(centres[c]!, bits) }));
+    fc.assert(
+      fc.property(fc.array(variant, { minLength: 1, maxLength: 40 }), (vs) => {
+        const run = (order: typeof vs) => {
+          const f = new CaseFolder();
+          const next = ids();
+          const byCase = new Map<string, Set<number>>();
+          for (const v of order) {
+            const { caseId } = f.fold({ media: { pdq: v.pdq } }, next);
+            byCase.set(caseId, (byCase.get(caseId) ?? new Set()).add(v.c));
+          }
+          return [...byCase.values()].map((s) => [...s].sort().join('+')).sort();
+        };
+        const forward = run(vs);
+        expect(run([...vs].reverse())).toEqual(forward);
+        expect(forward).toEqual([...new Set(vs.map((v) => v.c))].sort().map(String));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
