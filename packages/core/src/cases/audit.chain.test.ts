@@ -15,6 +15,7 @@ import {
   type AuditRecord,
   type AuditValue,
 } from './audit.chain.js';
+import { ReportText } from './report-text.model.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -54,7 +55,18 @@ describe('canonicalJson', () => {
   });
 
   it('refuses what JSON cannot carry faithfully', () => {
-    for (const v of [undefined, NaN, Infinity, () => 1, new Date(0), { a: undefined }, 1n]) {
+    // A ReportText (or any class instance) is refused outright, not written as its JSON form.
+    const text = new ReportText('placeholder');
+    for (const v of [
+      undefined,
+      NaN,
+      Infinity,
+      () => 1,
+      new Date(0),
+      { a: undefined },
+      1n,
+      { text },
+    ]) {
       try {
         canonicalJson(v);
         expect.unreachable();

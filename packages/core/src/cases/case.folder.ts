@@ -118,7 +118,11 @@ export class CaseFolder {
     return this.cases.get(caseId)?.active === true;
   }
 
-  /** Decide where an item about `subject` goes, without changing anything. */
+  /**
+   * Decide where an item about `subject` goes, without changing anything.
+   *
+   * @throws LifeguardError `LG_ERR_INVALID_HASH` for a malformed PDQ
+   */
   decide(subject: ItemSubject): FoldDecision {
     const found = new Map<string, FoldMatch>();
     const consider = (caseId: string, via: FoldVia, distance: number) => {
