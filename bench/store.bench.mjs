@@ -4,7 +4,7 @@
 // OS process until it is matchable here through IndexSync), on SQLite and PostgreSQL.
 //
 //   node bench/store.bench.mjs [--n 1000000] [--quick] [--no-pg]
-//   node bench/store.bench.mjs --startup 10000000 [--no-pg]   start-up load only: the rows
+//   node bench/store.bench.mjs --startup 10000000 [--no-pg] [--no-sqlite]   start-up load only: the rows
 //       are generated inside the database (no change log), then read into a BankMatcher
 //
 // PostgreSQL: LIFEGUARD_TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres; a
@@ -309,7 +309,7 @@ if (opt('--startup')) {
   console.log(
     `# store start-up benchmark: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${loadavg()[0].toFixed(1)} at start`,
   );
-  await startup('SQLite', openSqlite, fillSqlite);
+  if (!flag('--no-sqlite')) await startup('SQLite', openSqlite, fillSqlite);
   if (!flag('--no-pg')) await startup('PostgreSQL', openPg, fillPg);
   process.exit(0);
 }
