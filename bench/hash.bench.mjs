@@ -105,14 +105,14 @@ async function oneCore(spec) {
 async function allCores(spec, workers) {
   const pool = new HashPool(workers);
   const n = spec.n * 2;
-  for (let i = 0; i < workers * 2; i++) await pool.hash(spec.file);
+  for (let i = 0; i < workers * 2; i++) await pool.hashFile(spec.file);
   const t = performance.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: workers * 2 }, async () => {
       while (next < n) {
         next++;
-        await pool.hash(spec.file);
+        await pool.hashFile(spec.file);
       }
     }),
   );

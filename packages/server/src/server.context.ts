@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { BankMatcher, IndexSync } from '@lifeguard/core';
+import { HashPool } from '@lifeguard/media';
 import {
   KyselyApiKeyStore,
   KyselyBankActionStore,
@@ -11,7 +12,6 @@ import { ApiKeyService } from './auth/api-key.service.js';
 import { TokenBuckets } from './auth/token.bucket.js';
 import type { ServerConfig } from './config/server.config.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
-import { BytesHashPool } from './scan/bytes-hash.pool.js';
 import { WebhookSender } from './webhooks/webhook.sender.js';
 
 /**
@@ -28,7 +28,7 @@ export class ServerContext {
   /** Keeps {@link matcher} current. */
   readonly sync: IndexSync;
   /** Image hashing off the event loop. */
-  readonly pool: BytesHashPool;
+  readonly pool: HashPool;
   /** Prometheus metrics. */
   readonly metrics: ServerMetrics;
   /** Per-bank actions. */
@@ -65,13 +65,17 @@ export class ServerContext {
     });
     const workers =
       config.limits.hashWorkers > 0 ? config.limits.hashWorkers : availableParallelism();
-    this.pool = new BytesHashPool(workers, config.limits.maxQueuedHashes, {
-      limits: {
-        maxBytes: config.limits.maxFileBytes,
-        maxInputPixels: config.limits.maxImagePixels,
-        timeoutMs: config.limits.decodeTimeoutMs,
+    this.pool = new HashPool(
+      workers,
+      {
+        limits: {
+          maxBytes: config.limits.maxFileBytes,
+          maxInputPixels: config.limits.maxImagePixels,
+          timeoutMs: config.limits.decodeTimeoutMs,
+        },
       },
-    });
+      config.limits.maxQueuedHashes,
+    );
     this.metrics = new ServerMetrics({
       queueDepth: () => this.pool.queued,
       indexEntries: () => {

@@ -89,7 +89,7 @@ export const hashCommand: Command = {
       Math.max(1, files.length),
     );
     const pool = jobs > 1 ? new HashPool(jobs, options) : null;
-    const hashOne = (p: string) => (pool ? pool.hash(p) : hashImageFile(p, options));
+    const hashOne = (p: string) => (pool ? pool.hashFile(p) : hashImageFile(p, options));
     const progress = new ProgressBar(io.stderr, files.length, 'hashing');
     const showProgress = files.length >= 10;
     let failed = 0;

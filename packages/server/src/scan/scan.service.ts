@@ -78,7 +78,7 @@ export async function hashBytes(ctx: ServerContext, bytes: Uint8Array): Promise<
   if (bytes.length === 0) throw new LifeguardError(ErrorCodes.EMPTY_INPUT, 'the file is empty');
   const end = ctx.metrics.hashSeconds.startTimer();
   try {
-    return await ctx.pool.hash(bytes);
+    return await ctx.pool.hashBytes(bytes);
   } finally {
     end();
   }
