@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installProblemHandlers, PROBLEM_SCHEMA } from './http/problem.handler.js';
 import { bankRoutes, IMPORT_CONTENT_TYPES } from './routes/banks.routes.js';
+import { eventRoutes, NDJSON_TYPE } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
@@ -16,6 +17,8 @@ declare module 'fastify' {
     multipartFile?: boolean;
     /** The route streams a raw bank file body (documented in OpenAPI). */
     rawImport?: boolean;
+    /** The route also takes an NDJSON body (documented in OpenAPI). */
+    ndjsonBody?: boolean;
   }
 }
 
@@ -82,7 +85,9 @@ export async function buildApp(
     },
     transform: ({ schema, url, route }) => {
       const cfg = route.config;
-      if (!schema || (!cfg?.multipartFile && !cfg?.rawImport)) return { schema, url };
+      if (!schema || (!cfg?.multipartFile && !cfg?.rawImport && !cfg?.ndjsonBody)) {
+        return { schema, url };
+      }
       const s = { ...schema } as Record<string, unknown>;
       const content = {
         ...((s.body as { content?: Record<string, unknown> } | undefined)?.content ?? {}),
@@ -99,6 +104,10 @@ export async function buildApp(
               metadata: { type: 'string', description: 'JSON object' },
             },
           },
+        };
+      } else if (cfg.ndjsonBody) {
+        content[NDJSON_TYPE] = {
+          schema: { type: 'string', description: 'One JSON event per line' },
         };
       } else {
         for (const t of IMPORT_CONTENT_TYPES) content[t] = { schema: { type: 'string' } };
@@ -130,5 +139,6 @@ export async function buildApp(
   keyRoutes(app, ctx);
   jobRoutes(app, ctx);
   webhookRoutes(app, ctx);
+  eventRoutes(app, ctx);
   return app;
 }

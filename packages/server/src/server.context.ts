@@ -5,6 +5,7 @@ import {
   KyselyApiKeyStore,
   KyselyBankActionStore,
   KyselyJobQueue,
+  KyselyRiskEventLog,
   KyselyWebhookOutbox,
   type LifeguardStore,
 } from '@lifeguard/store';
@@ -12,6 +13,7 @@ import { ApiKeyService } from './auth/api-key.service.js';
 import { TokenBuckets } from './auth/token.bucket.js';
 import type { ServerConfig } from './config/server.config.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
+import { RiskIntake } from './risk/risk-intake.service.js';
 import { WebhookSender } from './webhooks/webhook.sender.js';
 
 /**
@@ -39,6 +41,8 @@ export class ServerContext {
   readonly outbox: KyselyWebhookOutbox;
   /** Records and delivers verdict webhooks. */
   readonly webhooks: WebhookSender;
+  /** The live grooming-risk engine and its durable event log. */
+  readonly risk: RiskIntake;
   /** HTTP requests being handled now (for draining on shutdown). */
   inFlight = 0;
   private actions: ReadonlyMap<number, string> = new Map();
@@ -58,6 +62,7 @@ export class ServerContext {
     this.bankActionStore = new KyselyBankActionStore(store.kysely);
     this.jobs = new KyselyJobQueue(store.kysely, store.dialect);
     this.outbox = new KyselyWebhookOutbox(store.kysely, store.dialect);
+    this.risk = new RiskIntake(new KyselyRiskEventLog(store.kysely));
     this.buckets = new TokenBuckets(config.limits.rateLimitPerSecond, config.limits.rateLimitBurst);
     this.sync = new IndexSync(store, this.matcher, {
       intervalMs: config.indexPollMs,
@@ -89,9 +94,15 @@ export class ServerContext {
     this.webhooks = new WebhookSender(this.outbox, config.webhooks, this.metrics);
   }
 
-  /** Load the index, start following the change feed, load actions. */
+  /**
+   * Load the index, start following the change feed, load actions and (roles with an HTTP
+   * API) rebuild the risk engine by replaying the event log.
+   */
   async start(): Promise<void> {
-    await this.sync.start();
+    await Promise.all([
+      this.sync.start(),
+      this.config.role === 'worker' ? Promise.resolve(0) : this.risk.load(),
+    ]);
     await this.refreshActions();
     // Actions can be changed by another process; re-read them with the index poll cadence.
     this.actionsTimer = setInterval(() => {

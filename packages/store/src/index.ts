@@ -11,3 +11,4 @@ export * from './api-key-store.kysely.js';
 export * from './bank-action-store.kysely.js';
 export * from './job-queue.kysely.js';
 export * from './webhook-outbox.kysely.js';
+export * from './risk-event-log.kysely.js';

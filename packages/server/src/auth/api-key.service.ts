@@ -3,7 +3,14 @@ import { ErrorCodes, LifeguardError } from '@lifeguard/core';
 import type { ApiKeyRecord, KyselyApiKeyStore } from '@lifeguard/store';
 
 /** Scopes an API key can hold. `admin` implies every other scope. */
-export const SCOPES = ['scan', 'banks:read', 'banks:write', 'admin'] as const;
+export const SCOPES = [
+  'scan',
+  'banks:read',
+  'banks:write',
+  'events:write',
+  'risk:read',
+  'admin',
+] as const;
 /** One of {@link SCOPES}. */
 export type Scope = (typeof SCOPES)[number];
 

@@ -1,0 +1,110 @@
+import type { Generated, Kysely } from 'kysely';
+import type { Database } from './database.model.js';
+
+/** Row of `lg_risk_events` (migration `0005_risk_events`). */
+export interface RiskEventsTable {
+  /** Append order; the replay order. */
+  seq: Generated<number | string>;
+  /** The producer's optional event id (unique when present). */
+  event_id: string | null;
+  /** Event time, ms since the epoch. */
+  at_ms: number | string;
+  /** The validated event as JSON (may carry message text: never log it). */
+  body: string;
+}
+
+/** One event to append. */
+export interface RiskEventLogRow {
+  /** The producer's event id, if it sent one (idempotency key). */
+  readonly id?: string;
+  /** Event time, ms since the epoch. */
+  readonly atMs: number;
+  /** The event as JSON. */
+  readonly body: string;
+}
+
+/** One stored event, as read back for replay. */
+export interface StoredRiskEvent {
+  /** Its sequence number. */
+  readonly seq: number;
+  /** The event as JSON. */
+  readonly body: string;
+}
+
+/** What {@link KyselyRiskEventLog.append} did with each row of a batch. */
+export interface AppendResult {
+  /** Per row of the batch: true if stored now, false if its id was stored before. */
+  readonly inserted: readonly boolean[];
+  /** Rows stored now. */
+  readonly insertedCount: number;
+}
+
+/** Rows per INSERT statement (3 parameters each stays far below SQLite's 32766 limit). */
+const ROWS_PER_STATEMENT = 1000;
+
+type Db = Kysely<Database & { lg_risk_events: RiskEventsTable }>;
+
+/**
+ * The durable, append-only risk event log behind `POST /v1/events`. A batch is written in
+ * ONE transaction (all or nothing) and the caller acknowledges only after it committed, so
+ * an acknowledged event survives a crash of the process. An event whose id was stored
+ * before (in this batch or any earlier one) is skipped, not an error: retries are safe.
+ */
+export class KyselyRiskEventLog {
+  private readonly db: Db;
+
+  /** @param db the store's Kysely instance (migrated) */
+  constructor(db: Kysely<Database>) {
+    this.db = db.withTables<{ lg_risk_events: RiskEventsTable }>();
+  }
+
+  /** Append a batch in one transaction; see {@link AppendResult}. */
+  async append(rows: readonly RiskEventLogRow[]): Promise<AppendResult> {
+    if (rows.length === 0) return { inserted: [], insertedCount: 0 };
+    const storedIds = new Set<string>();
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+        const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+        const out = await trx
+          .insertInto('lg_risk_events')
+          .values(chunk.map((r) => ({ event_id: r.id ?? null, at_ms: r.atMs, body: r.body })))
+          .onConflict((oc) => oc.column('event_id').doNothing())
+          .returning('event_id')
+          .execute();
+        for (const o of out) {
+          if (o.event_id !== null) storedIds.add(o.event_id);
+        }
+      }
+    });
+    // Rows come back without their batch position; an id stored now belongs to the first row
+    // carrying it (later rows with the same id were skipped by the unique index).
+    const inserted = rows.map((r) => {
+      if (r.id === undefined) return true;
+      return storedIds.delete(r.id);
+    });
+    let insertedCount = 0;
+    for (const x of inserted) if (x) insertedCount++;
+    return { inserted, insertedCount };
+  }
+
+  /** Up to `limit` events with `seq > afterSeq`, in sequence order (keyset pagination). */
+  async page(afterSeq: number, limit: number): Promise<StoredRiskEvent[]> {
+    const rows = await this.db
+      .selectFrom('lg_risk_events')
+      .select(['seq', 'body'])
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
+  }
+
+  /** Number of stored events. */
+  async count(): Promise<number> {
+    const r = await this.db
+      .selectFrom('lg_risk_events')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+}
