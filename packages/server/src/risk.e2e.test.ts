@@ -178,6 +178,37 @@ function suite(
       expect(r.body.code).toBe('LG_ERR_INPUT_TOO_LARGE');
     });
 
+    it('refuses NDJSON over 1000 events or over the body limit with 413', async () => {
+      const line = JSON.stringify({ type: 'account', user: 'n', at: iso(T) });
+      const many = await ndjson(srv.url, writer, Array(1001).fill(line).join('\n'));
+      expect(many.status).toBe(413);
+      expect(many.body.code).toBe('LG_ERR_INPUT_TOO_LARGE');
+      const huge = await ndjson(srv.url, writer, 'x'.repeat(2 * 1024 * 1024));
+      expect(huge.status).toBe(413);
+      // Chunked (no content-length): the streaming limit answers 413 on the same connection.
+      const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (sent++ < 40) c.enqueue(chunk);
+          else c.close();
+        },
+      });
+      const chunked = await fetch(`${srv.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/x-ndjson' },
+        body: stream,
+        duplex: 'half',
+      });
+      expect(chunked.status).toBe(413);
+      const plain = await fetch(`${srv.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${writer}`, 'content-type': 'text/csv' },
+        body: 'a,b',
+      });
+      expect(plain.status).toBe(415);
+    });
+
     it('rebuilds the same risk after a restart by replaying the log', async () => {
       const before1 = (await api(srv.url, reader).json('GET', '/v1/accounts/g1/risk')).body;
       const before2 = (await api(srv.url, reader).json('GET', '/v1/accounts/g2/risk')).body;
@@ -195,6 +226,34 @@ function suite(
     }, 60_000);
   });
 }
+
+describe('live risk API logging', () => {
+  it('never logs event bodies or message text, even at info level with bad input', async () => {
+    const phrase = 'neutral-placeholder-phrase-7a';
+    const srv = await startServerProcess({ config: {}, env: { LIFEGUARD_LOG_LEVEL: 'info' } });
+    try {
+      const admin = api(srv.url, srv.adminKey);
+      const ok = await admin.json('POST', '/v1/events', [
+        { type: 'message', from: 'a', to: 'b', at: iso(T), text: phrase },
+      ]);
+      expect(ok.status).toBe(200);
+      const bad = await admin.json('POST', '/v1/events', [
+        { type: 'message', from: 'a', to: 'a', at: iso(T), text: phrase },
+        { type: 'message', from: 'a', to: 'b', at: 'yesterday', text: phrase },
+      ]);
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).not.toContain(phrase);
+      const broken = await admin.json('POST', '/v1/events', `[{"text":"${phrase}"`);
+      expect(broken.status).toBe(400);
+      expect(JSON.stringify(broken.body)).not.toContain(phrase);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(srv.output()).toContain('/v1/events'); // request lines are logged ...
+      expect(srv.output()).not.toContain(phrase); // ... bodies are not
+    } finally {
+      await srv.stop();
+    }
+  }, 30_000);
+});
 
 suite('live risk API on SQLite', () =>
   Promise.resolve({ env: {}, config: {}, cleanup: () => Promise.resolve() }),

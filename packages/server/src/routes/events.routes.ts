@@ -85,20 +85,32 @@ const ACCOUNT_RISK = {
   },
 } as const;
 
-/** Read a raw body stream up to `max` bytes. */
-async function readBody(stream: Readable, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const c of stream) {
-    const b = c as Buffer;
-    total += b.length;
-    if (total > max) {
-      stream.destroy();
-      throw new LifeguardError(ErrorCodes.INPUT_TOO_LARGE, 'request body is larger than the limit');
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * Read a raw body stream up to `max` bytes. Past the limit the rest is discarded (not
+ * destroyed, so the client still gets its 413 on the same connection).
+ */
+function readBody(stream: Readable, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (c: Buffer): void => {
+      total += c.length;
+      if (total > max) {
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        stream.resume();
+        reject(
+          new LifeguardError(ErrorCodes.INPUT_TOO_LARGE, 'request body is larger than the limit'),
+        );
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', reject);
+  });
 }
 
 /** Split an NDJSON body into parsed items with 1-based line numbers (blank lines skipped). */
@@ -176,7 +188,14 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
       assertRiskLoaded(ctx);
       const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type === NDJSON_TYPE) {
-        const text = await readBody(request.body as Readable, ctx.config.limits.maxJsonBytes);
+        const max = ctx.config.limits.maxJsonBytes;
+        if (Number(request.headers['content-length'] ?? 0) > max) {
+          throw new LifeguardError(
+            ErrorCodes.INPUT_TOO_LARGE,
+            'request body is larger than the limit',
+          );
+        }
+        const text = await readBody(request.body as Readable, max);
         return ctx.risk.accept(ndjsonItems(text), 'line');
       }
       if (type !== 'application/json') {
