@@ -23,6 +23,8 @@ export interface BatchItem {
   readonly position: number;
   /** The parse outcome (reasons never quote the input). */
   readonly result: ParseEventResult;
+  /** The event's JSON as received (NDJSON line), stored as is instead of re-serialising. */
+  readonly raw?: string;
 }
 
 /** Outcome of an accepted batch. */
@@ -120,11 +122,14 @@ export class RiskIntake {
       );
     }
     const events: RiskEvent[] = [];
+    const bodies: string[] = [];
     const errors: Record<string, unknown>[] = [];
     let invalid = 0;
     for (const it of items) {
-      if (it.result.ok) events.push(it.result.event);
-      else {
+      if (it.result.ok) {
+        events.push(it.result.event);
+        if (invalid === 0) bodies.push(it.raw ?? JSON.stringify(it.result.event));
+      } else {
         invalid++;
         if (errors.length < MAX_LISTED_ERRORS) {
           errors.push({ [positionName]: it.position, reason: it.result.reason });
@@ -138,10 +143,12 @@ export class RiskIntake {
         { invalid, errors },
       );
     }
-    const rows = events.map((e) => ({
+    // Replay parses the stored JSON with the same parser, so storing the line as received
+    // or the parsed object gives the same event.
+    const rows = events.map((e, i) => ({
       ...(e.id !== undefined ? { id: e.id } : {}),
       atMs: e.atMs,
-      body: JSON.stringify(e),
+      body: bodies[i]!,
     }));
     return this.lock.run(async () => {
       const r = await this.log.append(rows);

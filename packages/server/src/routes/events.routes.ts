@@ -126,7 +126,7 @@ function ndjsonItems(text: string): BatchItem[] {
       text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
     const r = parseRiskEventLine(raw);
     if (r !== undefined) {
-      items.push({ position: line, result: r });
+      items.push({ position: line, result: r, raw });
       // Fail fast on absurd batches instead of parsing megabytes of lines.
       if (items.length > MAX_EVENTS_PER_BATCH) break;
     }
