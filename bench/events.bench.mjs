@@ -9,13 +9,13 @@
 // (the start-up cost of rebuilding the engine). Usage:
 //   node bench/events.bench.mjs [--events 300000] [--batch 500] [--concurrency 4] [--text 1]
 // The load generator shares the machine (2 cores here) with the server: numbers are noisy.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulate, toNdjsonLine } from './risk-simulator.mjs';
+import { startServer, stopServer } from './serve-process.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -37,40 +37,8 @@ writeFileSync(
   }),
 );
 
-function start() {
-  const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--config', configFile],
-    {
-      env: { ...process.env, LIFEGUARD_ADMIN_KEY: ADMIN, DATABASE_URL: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-    child.stdout.on('data', async (c) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (!m || child.url) return;
-      child.url = m[1];
-      for (;;) {
-        const r = await fetch(`${child.url}/readyz`).catch(() => undefined);
-        if (r?.ok) break;
-        await new Promise((s) => setTimeout(s, 20));
-      }
-      resolve({ child, url: child.url, readyMs: performance.now() - t0 });
-    });
-  });
-}
-
-async function stop(child) {
-  child.removeAllListeners('exit');
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+const start = () => startServer({ bin: BIN, dir, configFile, adminKey: ADMIN });
+const stop = stopServer;
 
 // Events: simulator output in time order, repeated with shifted users if more are asked for.
 const lines = [];

@@ -12,7 +12,6 @@
 //   node bench/serve.bench.mjs [--entries 1000000] [--seconds 10]
 // The load generator shares the machine (and its 2 cores) with the server, and on a shared
 // development machine with everything else: numbers are noisy; compare within one run.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +20,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
+import { startServer, stopServer } from './serve-process.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -41,40 +41,8 @@ writeFileSync(
   }),
 );
 
-function start() {
-  const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--config', configFile],
-    {
-      env: { ...process.env, LIFEGUARD_ADMIN_KEY: ADMIN, DATABASE_URL: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-    child.stdout.on('data', async (c) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (!m || child.url) return;
-      child.url = m[1];
-      for (;;) {
-        const r = await fetch(`${child.url}/readyz`).catch(() => undefined);
-        if (r?.ok) break;
-        await new Promise((s) => setTimeout(s, 100));
-      }
-      resolve({ child, url: child.url, readyMs: performance.now() - t0 });
-    });
-  });
-}
-
-async function stop(child) {
-  child.removeAllListeners('exit');
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+const start = () => startServer({ bin: BIN, dir, configFile, adminKey: ADMIN });
+const stop = stopServer;
 
 const auth = { authorization: `Bearer ${ADMIN}` };
 const hex = (b) => b.toString('hex');
