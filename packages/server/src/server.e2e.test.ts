@@ -316,6 +316,25 @@ function suite(
       });
     });
 
+    it('deletes a bank: its entries stop matching at once, the name is free, 404 after', async () => {
+      const pdq = 'f'.repeat(16) + '0'.repeat(48);
+      expect((await admin.json('POST', '/v1/banks', { name: 'temp' })).status).toBe(201);
+      await admin.json('POST', '/v1/banks/temp/entries', {
+        entries: [{ signalType: 'pdq', value: pdq }],
+      });
+      const scan = api(srv.url, scanKey);
+      const before = await scan.json('POST', '/v1/scan', { hashes: { pdq } });
+      expect(before.body.matches.map((m: { bank: string }) => m.bank)).toContain('temp');
+      expect((await api(srv.url, readKey).json('DELETE', '/v1/banks/temp')).status).toBe(403);
+      expect((await admin.json('DELETE', '/v1/banks/temp')).status).toBe(204);
+      const after = await scan.json('POST', '/v1/scan', { hashes: { pdq } });
+      expect(after.body.matches.map((m: { bank: string }) => m.bank)).not.toContain('temp');
+      const again = await admin.json('DELETE', '/v1/banks/temp');
+      expect(again.status).toBe(404);
+      expect(again.body.code).toBe('LG_ERR_NOT_FOUND');
+      expect((await admin.json('GET', '/v1/banks/temp')).status).toBe(404);
+    });
+
     it('refuses missing, invalid, revoked and under-scoped keys', async () => {
       const none = await api(srv.url, undefined).json('POST', '/v1/scan', {
         hashes: { md5: 'a'.repeat(32) },

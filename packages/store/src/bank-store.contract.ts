@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  BankMatcher,
   isLifeguardError,
   type BankChange,
   type BankEntry,
@@ -238,6 +239,36 @@ export function bankStoreContract(label: string, makeHarness: () => Promise<Stor
       await store.addEntries(b.id, randomPdqEntries(1));
       const ids = (await allSnapshot(store)).map((e) => e.id);
       expect(ids[2]).toBeGreaterThan(e3!);
+    });
+
+    it('deletes a bank with its entries, records bank_remove, and a matcher drops it', async () => {
+      const keep = await store.createBank({ name: 'keep' });
+      const gone = await store.createBank({ name: 'gone' });
+      await store.addEntries(keep.id, randomPdqEntries(3));
+      const doomed = randomPdqEntries(5);
+      await store.addEntries(gone.id, doomed);
+      const matcher = new BankMatcher();
+      for (const c of await allChanges(store, 0, 100)) matcher.applyChange(c);
+      expect(matcher.match({ pdq: doomed[0]!.value, quality: 100 }).matches).toHaveLength(1);
+      const seq = await store.currentSeq();
+      expect(await store.deleteBank(gone.id)).toBe(true);
+      expect(await store.deleteBank(gone.id)).toBe(false);
+      expect(await store.getBank(gone.id)).toBeUndefined();
+      expect(await store.getBankByName('gone')).toBeUndefined();
+      expect((await allSnapshot(store)).every((e) => e.bankId === keep.id)).toBe(true);
+      expect(await store.countEntries(keep.id)).toEqual({ total: 3, enabled: 3 });
+      const after = await store.changesSince(seq);
+      expect(after).toEqual([
+        { seq: expect.any(Number) as number, kind: 'bank_remove', bankId: gone.id },
+      ]);
+      for (const c of after) matcher.applyChange(c);
+      expect(matcher.match({ pdq: doomed[0]!.value, quality: 100 }).matches).toHaveLength(0);
+      // A matcher replaying the whole log from the start converges on the same state.
+      const fresh = new BankMatcher();
+      for (const c of await allChanges(store, 0, 4)) fresh.applyChange(c);
+      expect(fresh.match({ pdq: doomed[0]!.value, quality: 100 }).matches).toHaveLength(0);
+      // The name is free again.
+      await store.createBank({ name: 'gone' });
     });
 
     it('logs every write as an ordered change that replays to the current state', async () => {

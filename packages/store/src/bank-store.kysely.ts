@@ -396,6 +396,24 @@ export class KyselyBankStore implements BankStore {
     });
   }
 
+  /** {@inheritDoc BankStore.deleteBank} */
+  async deleteBank(id: number): Promise<boolean> {
+    return this.write(async (trx) => {
+      // Entries and the bank's action go with it (ON DELETE CASCADE).
+      const row = await trx
+        .deleteFrom('lg_banks')
+        .where('id', '=', id)
+        .returning('id')
+        .executeTakeFirst();
+      if (!row) return false;
+      await trx
+        .insertInto('lg_bank_changes')
+        .values({ kind: 'bank_remove', bank_id: id })
+        .execute();
+      return true;
+    });
+  }
+
   /** {@inheritDoc BankStore.removeEntry} */
   async removeEntry(entryId: number): Promise<boolean> {
     return this.write(async (trx) => {
@@ -606,7 +624,10 @@ export class KyselyBankStore implements BankStore {
       const seq = Number(r.seq);
       if (r.kind === 'bank_upsert') {
         const bank = banks.get(Number(r.bank_id));
-        if (bank) out.push({ seq, kind: 'bank_upsert', bank }); // banks are never deleted today
+        // A bank deleted since has no row: its later bank_remove change says so.
+        if (bank) out.push({ seq, kind: 'bank_upsert', bank });
+      } else if (r.kind === 'bank_remove') {
+        out.push({ seq, kind: 'bank_remove', bankId: Number(r.bank_id) });
       } else if (r.kind === 'entry_upsert' && r.id !== null) {
         out.push({
           seq,

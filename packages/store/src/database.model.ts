@@ -64,7 +64,7 @@ export interface BankEntriesTable {
 export interface BankChangesTable {
   /** Monotonically increasing change sequence (64-bit on PostgreSQL). */
   seq: Generated<number | string>;
-  /** `entry_upsert`, `entry_remove` or `bank_upsert`. */
+  /** `entry_upsert`, `entry_remove`, `bank_upsert` or `bank_remove`. */
   kind: string;
   /** Bank affected (always set). */
   bank_id: number;

@@ -98,4 +98,5 @@ export type BankChange =
       readonly entryId: number;
       readonly bankId: number;
     }
-  | { readonly seq: number; readonly kind: 'bank_upsert'; readonly bank: Bank };
+  | { readonly seq: number; readonly kind: 'bank_upsert'; readonly bank: Bank }
+  | { readonly seq: number; readonly kind: 'bank_remove'; readonly bankId: number };

@@ -208,6 +208,9 @@ export class BankMatcher {
       case 'bank_upsert':
         this.upsertBank(change.bank);
         break;
+      case 'bank_remove':
+        this.removeBank(change.bankId);
+        break;
     }
     return true;
   }

@@ -26,6 +26,11 @@ export interface BankStore {
   createBank(bank: NewBank): Promise<Bank>;
   /** Update a bank's settings (not its name or id). Throws `LG_ERR_NOT_FOUND`. */
   updateBank(id: number, patch: Partial<Omit<Bank, 'id' | 'name' | 'createdAt'>>): Promise<Bank>;
+  /**
+   * Delete a bank with all its entries and settings. Returns false if it did not exist.
+   * Records a `bank_remove` change, so every matcher drops the bank on its next poll.
+   */
+  deleteBank(id: number): Promise<boolean>;
   /** A bank by name, or undefined. */
   getBankByName(name: string): Promise<Bank | undefined>;
   /** A bank by id, or undefined. */

@@ -85,10 +85,10 @@ function formatFor(contentType: string | undefined, q: string | undefined): Bank
 }
 
 /**
- * Banks: list, create, read, change settings (including the per-bank action), bulk add
- * entries, enable/disable/remove an entry, streaming import and export. Writes are applied
- * to this process's index before the response, so the next scan sees them. There is no
- * bank deletion: the store has none yet (disable a bank instead).
+ * Banks: list, create, read, change settings (including the per-bank action), delete, bulk
+ * add entries, enable/disable/remove an entry, streaming import and export. Writes are
+ * applied to this process's index before the response, so the next scan sees them; other
+ * processes follow the store's change log.
  */
 export function bankRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const read = requireScope(ctx, 'banks:read');
@@ -185,6 +185,27 @@ export function bankRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await ctx.refreshActions();
       await ctx.catchUp();
       return view(ctx, updated);
+    },
+  );
+
+  app.delete(
+    '/v1/banks/:name',
+    {
+      onRequest: write,
+      schema: {
+        summary: 'Delete a bank with all its entries and its action (disable it to keep them)',
+        tags: ['banks'],
+        security: [{ bearer: [] }],
+        params: NAME_PARAMS,
+        response: { 204: { type: 'null' }, ...WITH_404 },
+      },
+    },
+    async (request, reply) => {
+      const b = await bankByName(ctx, (request.params as { name: string }).name);
+      await ctx.store.deleteBank(b.id);
+      await ctx.refreshActions();
+      await ctx.catchUp();
+      return reply.code(204).send();
     },
   );
 
