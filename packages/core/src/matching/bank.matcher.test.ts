@@ -1,31 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isLifeguardError } from '../errors/lifeguard-error.js';
 import type { Bank, BankEntry } from '../banks/bank.model.js';
 import { formatHash256, hammingDistance256, type Hash256 } from '../hashing/hash256.codec.js';
 import { BankMatcher } from './bank.matcher.js';
 import type { MatchHit } from './match.model.js';
 import { isRolledOut, rolloutBucket } from './rollout.policy.js';
+import { codeOf, rng } from '../testing/test-helpers.js';
 
-/** The `LG_ERR_*` code `fn` throws, or undefined when it does not throw. */
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isLifeguardError(e) ? e.code : 'not a LifeguardError';
-  }
-  return undefined;
-}
-
-function rng(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 const r = rng(2024);
 
 function randomHash(next = r): Hash256 {

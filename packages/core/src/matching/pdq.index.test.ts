@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isLifeguardError } from '../errors/lifeguard-error.js';
 import { hammingDistance256, type Hash256 } from '../hashing/hash256.codec.js';
 import { PdqIndex, type PdqIndexOptions, type PdqSearchStrategy } from './pdq.index.js';
+import { codeOf, rng } from '../testing/test-helpers.js';
 
 /** Small limits so that tiny indexes use tables, chains, rebuilds and compactions. */
 const TIGHT: PdqIndexOptions = {
@@ -14,26 +14,6 @@ const TIGHT: PdqIndexOptions = {
 };
 
 /** Deterministic xorshift32 so failures reproduce from the fast-check seed. */
-
-/** The `LG_ERR_*` code `fn` throws, or undefined when it does not throw. */
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isLifeguardError(e) ? e.code : 'not a LifeguardError';
-  }
-  return undefined;
-}
-
-function rng(seed: number): () => number {
-  let s = seed | 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 
 function randomHash(r: () => number): Hash256 {
   const h = new Uint32Array(8);
