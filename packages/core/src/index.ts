@@ -16,6 +16,7 @@ export * from './banks/index.sync.js';
 export * from './banks/bank.model.js';
 export * from './ports/bank-store.port.js';
 export * from './ports/job-queue.port.js';
+export * from './ports/blob-store.port.js';
 export * from './risk/risk-event.model.js';
 export * from './risk/risk-event.parser.js';
 export * from './risk/text-category.model.js';

@@ -51,6 +51,18 @@ export const ErrorCodes = {
   FETCH_FAILED: 'LG_ERR_FETCH_FAILED',
   /** The service is saturated (work queue full) or not ready; retry later (HTTP 503). */
   UNAVAILABLE: 'LG_ERR_UNAVAILABLE',
+  /** Stored bytes do not match the SHA-256 recorded when they were written (tampering, corruption). */
+  INTEGRITY: 'LG_ERR_INTEGRITY',
+  /** A hotline report document is not valid for its schema (details list each issue with its path). */
+  INVALID_REPORT: 'LG_ERR_INVALID_REPORT',
+  /** A reviewer reached the configured daily media-exposure cap (HTTP 429). */
+  EXPOSURE_LIMIT: 'LG_ERR_EXPOSURE_LIMIT',
+  /** A report destination or hash exchange answered with an error or could not be reached. */
+  DESTINATION_FAILED: 'LG_ERR_DESTINATION_FAILED',
+  /** A hash-sharing feed page is malformed or its signature does not verify. */
+  INVALID_FEED: 'LG_ERR_INVALID_FEED',
+  /** A login failed: unknown user, wrong password or wrong TOTP code (HTTP 401). */
+  LOGIN_FAILED: 'LG_ERR_LOGIN_FAILED',
 } as const;
 
 /** One of the stable `LG_ERR_*` codes. */

@@ -24,6 +24,12 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCodes.RATE_LIMITED]: 429,
   [ErrorCodes.UNAVAILABLE]: 503,
   [ErrorCodes.INTERNAL]: 500,
+  [ErrorCodes.INTEGRITY]: 500,
+  [ErrorCodes.INVALID_REPORT]: 422,
+  [ErrorCodes.EXPOSURE_LIMIT]: 429,
+  [ErrorCodes.DESTINATION_FAILED]: 502,
+  [ErrorCodes.INVALID_FEED]: 422,
+  [ErrorCodes.LOGIN_FAILED]: 401,
 };
 
 /** An RFC 9457 problem document with Lifeguard's stable `code`. */
