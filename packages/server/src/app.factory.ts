@@ -1,7 +1,9 @@
+import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installProblemHandlers, PROBLEM_SCHEMA } from './http/problem.handler.js';
+import { authRoutes } from './routes/auth.routes.js';
 import { bankRoutes, IMPORT_CONTENT_TYPES } from './routes/banks.routes.js';
 import { eventRoutes, NDJSON_TYPE } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -9,6 +11,7 @@ import { jobRoutes } from './routes/jobs.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
 import { keyRoutes } from './routes/keys.routes.js';
 import { scanRoutes } from './routes/scan.routes.js';
+import { userRoutes } from './routes/users.routes.js';
 import type { ServerContext } from './server.context.js';
 
 declare module 'fastify' {
@@ -56,6 +59,9 @@ export async function buildApp(
   installProblemHandlers(app);
   app.addSchema(PROBLEM_SCHEMA);
 
+  // Console sessions: the cookie is read on every request (signing is not needed: the value
+  // is 256 random bits looked up by hash).
+  await app.register(cookie);
   await app.register(multipart, {
     limits: { fileSize: ctx.config.limits.maxFileBytes, files: 1, fields: 10, parts: 12 },
   });
@@ -77,7 +83,17 @@ export async function buildApp(
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'lg_session',
+            description:
+              'Console session from POST /v1/auth/login; mutating requests also send the ' +
+              'X-Lifeguard-CSRF header',
+          },
+        },
       },
     },
     refResolver: {
@@ -140,5 +156,7 @@ export async function buildApp(
   jobRoutes(app, ctx);
   webhookRoutes(app, ctx);
   eventRoutes(app, ctx);
+  authRoutes(app, ctx);
+  userRoutes(app, ctx);
   return app;
 }

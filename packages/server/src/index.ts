@@ -6,7 +6,23 @@ export * from './config/server.config.js';
 export * from './server.runner.js';
 export * from './server.context.js';
 export * from './app.factory.js';
-export { SCOPES, type Scope, type Principal, hashSecret } from './auth/api-key.service.js';
+export { SCOPES, type Scope, hashSecret } from './auth/api-key.service.js';
+export * from './auth/principal.model.js';
+export {
+  UserService,
+  normaliseUsername,
+  checkRoles,
+  type LoginResult,
+  type AuthEvents,
+} from './auth/user.service.js';
+export {
+  requireAccess,
+  requireScope,
+  type AccessRule,
+  SESSION_COOKIE,
+  CSRF_HEADER,
+} from './auth/auth.hook.js';
+export { hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './auth/password.hasher.js';
 export { isPrivateAddress } from './scan/address.policy.js';
 export { fetchUrl, type FetchLimits } from './scan/url.fetcher.js';
 export { decideVerdict, type Verdict } from './scan/verdict.policy.js';

@@ -6,11 +6,13 @@ import {
   KyselyBankActionStore,
   KyselyJobQueue,
   KyselyRiskEventLog,
+  KyselyUserStore,
   KyselyWebhookOutbox,
   type LifeguardStore,
 } from '@lifeguard/store';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { TokenBuckets } from './auth/token.bucket.js';
+import { UserService } from './auth/user.service.js';
 import type { ServerConfig } from './config/server.config.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
 import { RiskIntake } from './risk/risk-intake.service.js';
@@ -23,6 +25,8 @@ import { WebhookSender } from './webhooks/webhook.sender.js';
 export class ServerContext {
   /** API keys. */
   readonly keys: ApiKeyService;
+  /** Console users and sessions. */
+  readonly users: UserService;
   /** Per-key rate limits. */
   readonly buckets: TokenBuckets;
   /** The in-memory match index. */
@@ -59,6 +63,7 @@ export class ServerContext {
     log: (msg: string, err: unknown) => void,
   ) {
     this.keys = new ApiKeyService(new KyselyApiKeyStore(store.kysely));
+    this.users = new UserService(new KyselyUserStore(store.kysely), config.auth);
     this.bankActionStore = new KyselyBankActionStore(store.kysely);
     this.jobs = new KyselyJobQueue(store.kysely, store.dialect);
     this.outbox = new KyselyWebhookOutbox(store.kysely, store.dialect);

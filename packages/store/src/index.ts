@@ -12,3 +12,4 @@ export * from './bank-action-store.kysely.js';
 export * from './job-queue.kysely.js';
 export * from './webhook-outbox.kysely.js';
 export * from './risk-event-log.kysely.js';
+export * from './user-store.kysely.js';

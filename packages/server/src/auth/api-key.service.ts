@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCodes, LifeguardError } from '@lifeguard/core';
 import type { ApiKeyRecord, KyselyApiKeyStore } from '@lifeguard/store';
+import type { KeyPrincipal, Principal } from './principal.model.js';
 
 /** Scopes an API key can hold. `admin` implies every other scope. */
 export const SCOPES = [
@@ -14,21 +15,17 @@ export const SCOPES = [
 /** One of {@link SCOPES}. */
 export type Scope = (typeof SCOPES)[number];
 
-/** The authenticated caller of a request. */
-export interface Principal {
-  /** Public key id. */
-  readonly keyId: string;
-  /** Scopes granted. */
-  readonly scopes: readonly string[];
-}
-
 /** SHA-256 of a secret key, lowercase hex (see {@link KyselyApiKeyStore} for why SHA-256). */
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-/** True when `principal` may perform an operation needing `scope`. */
+/**
+ * True when `principal` is an API key that may perform an operation needing `scope`. Session
+ * users hold roles, not scopes (see `requireAccess`), so this is false for them.
+ */
 export function hasScope(principal: Principal, scope: Scope): boolean {
+  if (principal.kind !== 'key') return false;
   return principal.scopes.includes('admin') || principal.scopes.includes(scope);
 }
 
@@ -52,7 +49,7 @@ function keyIdOf(key: string): string {
  * once, one through another process takes effect within `cacheMs`.
  */
 export class ApiKeyService {
-  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly cache = new Map<string, { principal: KeyPrincipal | null; until: number }>();
   private readonly lastTouch = new Map<string, number>();
 
   /**
@@ -100,11 +97,11 @@ export class ApiKeyService {
   }
 
   /** The principal for a presented secret; throws `LG_ERR_UNAUTHORIZED`. */
-  async verify(secret: string): Promise<Principal> {
+  async verify(secret: string): Promise<KeyPrincipal> {
     const h = hashSecret(secret);
     const now = Date.now();
     const hit = this.cache.get(h);
-    let principal: Principal | null;
+    let principal: KeyPrincipal | null;
     if (hit && hit.until > now) {
       principal = hit.principal;
     } else {
@@ -113,7 +110,7 @@ export class ApiKeyService {
       // again in constant time as defence in depth.
       principal =
         rec && timingSafeEqual(Buffer.from(h), Buffer.from(hashSecret(secret)))
-          ? { keyId: rec.keyId, scopes: rec.scopes }
+          ? { kind: 'key' as const, keyId: rec.keyId, scopes: rec.scopes }
           : null;
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(h, { principal, until: now + this.cacheMs });

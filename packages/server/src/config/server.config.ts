@@ -86,6 +86,22 @@ export interface WebhookConfig {
   readonly timeoutMs: number;
 }
 
+/** Console logins and sessions (docs/console.md). */
+export interface AuthConfig {
+  /** Mark the session cookie `Secure` (set it whenever the console is served over HTTPS; default false). */
+  readonly cookieSecure: boolean;
+  /** A session ends after this many minutes without a request (default 30). */
+  readonly sessionIdleMinutes: number;
+  /** A session ends this many hours after login whatever happens (default 12). */
+  readonly sessionAbsoluteHours: number;
+  /** Failed logins per username before a lockout (default 5). */
+  readonly loginMaxFailures: number;
+  /** Failed logins per client address before a lockout (default 50). */
+  readonly loginMaxFailuresPerIp: number;
+  /** Window for counting failures and length of the first lockout, doubling after (default 900). */
+  readonly loginLockoutSeconds: number;
+}
+
 /** The one typed configuration object of the scanning service. */
 export interface ServerConfig {
   /** Process role. */
@@ -116,6 +132,8 @@ export interface ServerConfig {
   readonly webhooks: WebhookConfig;
   /** Log level (`info`, `warn`, `error`, `silent`; default `info`). */
   readonly logLevel: string;
+  /** Console logins and sessions. */
+  readonly auth: AuthConfig;
 }
 
 /** Defaults of {@link ServerConfig}. */
@@ -150,6 +168,14 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   actions: Object.freeze({ banks: {}, labels: {} }),
   webhooks: Object.freeze({ endpoints: [], maxAttempts: 8, backoffBaseMs: 1000, timeoutMs: 5000 }),
   logLevel: 'info',
+  auth: Object.freeze({
+    cookieSecure: false,
+    sessionIdleMinutes: 30,
+    sessionAbsoluteHours: 12,
+    loginMaxFailures: 5,
+    loginMaxFailuresPerIp: 50,
+    loginLockoutSeconds: 900,
+  }),
 });
 
 type Json = Record<string, unknown>;
@@ -299,7 +325,35 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
     };
   }
   if (input.webhooks !== undefined) c.webhooks = webhookConfig(input.webhooks, c.webhooks);
+  if (input.auth !== undefined) c.auth = authConfig(input.auth, c.auth);
   return c;
+}
+
+const AUTH_RANGES: Readonly<Record<Exclude<keyof AuthConfig, 'cookieSecure'>, [number, number]>> = {
+  sessionIdleMinutes: [1, 24 * 60],
+  sessionAbsoluteHours: [1, 24 * 30],
+  loginMaxFailures: [1, 1000],
+  loginMaxFailuresPerIp: [1, 100_000],
+  loginLockoutSeconds: [1, 86_400],
+};
+
+function authConfig(v: unknown, base: AuthConfig): AuthConfig {
+  if (!isObj(v)) bad('auth', 'must be an object');
+  checkKeys(v, Object.keys(DEFAULT_SERVER_CONFIG.auth), 'auth');
+  const a = { ...base } as { -readonly [K in keyof AuthConfig]: AuthConfig[K] };
+  if (v.cookieSecure !== undefined) {
+    const b = v.cookieSecure;
+    if (b === true || b === 'true' || b === '1') a.cookieSecure = true;
+    else if (b === false || b === 'false' || b === '0') a.cookieSecure = false;
+    else bad('auth.cookieSecure', 'must be a boolean');
+  }
+  for (const [k, [min, max]] of Object.entries(AUTH_RANGES) as [
+    keyof typeof AUTH_RANGES,
+    [number, number],
+  ][]) {
+    if (v[k] !== undefined) a[k] = int(v[k], `auth.${k}`, min, max);
+  }
+  return a;
 }
 
 function webhookConfig(v: unknown, base: WebhookConfig): WebhookConfig {
@@ -393,6 +447,8 @@ export function loadServerConfig(sources: ConfigSources = {}): ServerConfig {
     const v = sources.env?.[name];
     if (v !== undefined && v !== '') fromEnv[field] = v;
   }
+  const secure = sources.env?.LIFEGUARD_COOKIE_SECURE;
+  if (secure !== undefined && secure !== '') fromEnv.auth = { cookieSecure: secure };
   c = mergeConfig(c, fromEnv, 'environment');
   if (sources.overrides) c = mergeConfig(c, sources.overrides, 'command line');
   return c;

@@ -1,6 +1,6 @@
 import { ErrorCodes, LifeguardError } from '@lifeguard/core';
 import type { FastifyInstance } from 'fastify';
-import { requireScope } from '../auth/auth.hook.js';
+import { keyOf, requireScope } from '../auth/auth.hook.js';
 import { hasScope } from '../auth/api-key.service.js';
 import { ERROR_RESPONSES, PROBLEM_RESPONSE } from '../http/schemas.js';
 import type { ServerContext } from '../server.context.js';
@@ -28,7 +28,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request) => {
       const id = (request.params as { id: string }).id;
       const job = await ctx.jobs.get(id);
-      const principal = request.principal!;
+      const principal = keyOf(request);
       // Another key's job is reported as missing, so ids cannot be probed.
       if (!job || (job.payload.keyId !== principal.keyId && !hasScope(principal, 'admin'))) {
         throw new LifeguardError(ErrorCodes.NOT_FOUND, `job '${id}' not found`);

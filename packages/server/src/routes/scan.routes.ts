@@ -6,7 +6,7 @@ import {
   DEFAULT_PDQ_THRESHOLD,
 } from '@lifeguard/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireScope } from '../auth/auth.hook.js';
+import { keyOf, requireScope } from '../auth/auth.hook.js';
 import { readUpload } from '../http/multipart.reader.js';
 import {
   PROBLEM_RESPONSE,
@@ -363,7 +363,7 @@ async function enqueueScan(
     );
   }
   const payload: ScanJobPayload = {
-    keyId: request.principal!.keyId,
+    keyId: keyOf(request).keyId,
     ...(body.hashes ? { hashes: body.hashes } : { url: body.url! }),
     ...(body.contentId !== undefined ? { contentId: body.contentId } : {}),
   };
