@@ -4,6 +4,8 @@ export interface CommandIo {
   readonly stdout: NodeJS.WritableStream;
   /** Standard error (errors, progress). */
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Standard input (default `process.stdin`; tests pass a stream). */
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /** One `lifeguard` sub-command. */

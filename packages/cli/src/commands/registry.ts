@@ -4,6 +4,7 @@ import { riskCommand } from './risk.command.js';
 import { bankCommand } from './bank.command.js';
 import { matchCommand } from './match.command.js';
 import { serveCommand } from './serve.command.js';
+import { userCommand } from './user.command.js';
 
 /**
  * Every sub-command, in `--help` order. Add a command by writing `NAME.command.ts` beside
@@ -15,4 +16,5 @@ export const COMMANDS: readonly Command[] = [
   bankCommand,
   matchCommand,
   serveCommand,
+  userCommand,
 ];
