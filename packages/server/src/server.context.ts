@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { BankMatcher, IndexSync } from '@lifeguard/core';
+import { BankMatcher, DEFAULT_CASE_POLICY, IndexSync } from '@lifeguard/core';
 import { HashPool } from '@lifeguard/media';
 import {
   KyselyApiKeyStore,
+  KyselyAuditLog,
+  KyselyCaseStore,
   KyselyBankActionStore,
   KyselyJobQueue,
   KyselyRiskEventLog,
@@ -47,6 +49,13 @@ export class ServerContext {
   readonly webhooks: WebhookSender;
   /** The live grooming-risk engine and its durable event log. */
   readonly risk: RiskIntake;
+  /**
+   * The hash-chained audit log: `ctx.audit.append({ actor, action, subject, details })` for
+   * logins, views, decisions, exports and settings changes (details must be log-safe).
+   */
+  readonly audit: KyselyAuditLog;
+  /** Persisted cases (issue 6). */
+  readonly caseStore: KyselyCaseStore;
   /** HTTP requests being handled now (for draining on shutdown). */
   inFlight = 0;
   private actions: ReadonlyMap<number, string> = new Map();
@@ -68,6 +77,8 @@ export class ServerContext {
     this.jobs = new KyselyJobQueue(store.kysely, store.dialect);
     this.outbox = new KyselyWebhookOutbox(store.kysely, store.dialect);
     this.risk = new RiskIntake(new KyselyRiskEventLog(store.kysely));
+    this.audit = new KyselyAuditLog(store.kysely, store.dialect);
+    this.caseStore = new KyselyCaseStore(store.kysely, store.dialect, DEFAULT_CASE_POLICY);
     this.buckets = new TokenBuckets(config.limits.rateLimitPerSecond, config.limits.rateLimitBurst);
     this.sync = new IndexSync(store, this.matcher, {
       intervalMs: config.indexPollMs,

@@ -13,3 +13,6 @@ export * from './job-queue.kysely.js';
 export * from './webhook-outbox.kysely.js';
 export * from './risk-event-log.kysely.js';
 export * from './user-store.kysely.js';
+export * from './audit-log.kysely.js';
+export * from './case-store.kysely.js';
+export { addOutboxWithin } from './webhook-outbox.kysely.js';

@@ -81,6 +81,41 @@ function toDelivery(r: WebhookDeliveriesTable): WebhookDelivery {
 }
 
 /**
+ * Record deliveries of one event body to several endpoints inside a caller's transaction
+ * (the case store writes a decision's action events in the decision's own transaction).
+ */
+export async function addOutboxWithin(
+  trx: Kysely<Database>,
+  event: string,
+  body: string,
+  endpoints: readonly { readonly name: string; readonly url: string }[],
+): Promise<string[]> {
+  if (endpoints.length === 0) return [];
+  const now = new Date().toISOString();
+  const rows: WebhookDeliveriesTable[] = endpoints.map((e) => ({
+    id: `whd_${randomBytes(12).toString('hex')}`,
+    endpoint: e.name,
+    url: e.url,
+    event,
+    body,
+    state: 'pending',
+    attempts: 0,
+    next_at: now,
+    lease_until: null,
+    last_status: null,
+    last_error: null,
+    created_at: now,
+    updated_at: now,
+  }));
+  await trx
+    .withTables<{ lg_webhook_deliveries: WebhookDeliveriesTable }>()
+    .insertInto('lg_webhook_deliveries')
+    .values(rows)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
  * The durable webhook outbox (transactional-outbox pattern: the event is recorded before the
  * API answers, and a separate loop delivers it, so a crash between the two loses nothing).
  * Claims use the same single-statement `UPDATE ... RETURNING` as the job queue, with
@@ -106,25 +141,7 @@ export class KyselyWebhookOutbox {
     body: string,
     endpoints: readonly { readonly name: string; readonly url: string }[],
   ): Promise<string[]> {
-    if (endpoints.length === 0) return [];
-    const now = new Date().toISOString();
-    const rows: WebhookDeliveriesTable[] = endpoints.map((e) => ({
-      id: `whd_${randomBytes(12).toString('hex')}`,
-      endpoint: e.name,
-      url: e.url,
-      event,
-      body,
-      state: 'pending',
-      attempts: 0,
-      next_at: now,
-      lease_until: null,
-      last_status: null,
-      last_error: null,
-      created_at: now,
-      updated_at: now,
-    }));
-    await this.db.insertInto('lg_webhook_deliveries').values(rows).execute();
-    return rows.map((r) => r.id);
+    return addOutboxWithin(this.db as unknown as Kysely<Database>, event, body, endpoints);
   }
 
   /** Take the oldest due pending delivery and hold it for `leaseMs`. */

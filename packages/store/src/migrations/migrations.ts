@@ -3,6 +3,7 @@ import { serverMigration } from './0002-server.migration.js';
 import { jobsMigration } from './0003-jobs.migration.js';
 import { webhooksMigration } from './0004-webhooks.migration.js';
 import { riskEventsMigration } from './0005-risk-events.migration.js';
+import { casesMigration } from './0006-cases.migration.js';
 import { usersMigration } from './0007-users.migration.js';
 
 /** The SQL dialects Lifeguard stores run on. */
@@ -96,6 +97,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '0003_jobs': jobsMigration(),
     '0004_webhooks': webhooksMigration(),
     '0005_risk_events': riskEventsMigration(dialect),
+    '0006_cases': casesMigration(dialect),
     '0007_users': usersMigration(dialect),
   };
 }
