@@ -106,6 +106,10 @@ async function migrate(
   const migrator = new Migrator({
     db,
     provider: migrationProvider(dialect),
+    // Migration numbers are handed out to parallel work and may land out of order (0007
+    // before 0006); each migration creates its own tables, so applying a late lower number
+    // after a higher one is safe.
+    allowUnorderedMigrations: true,
     ...(dialect === 'postgres' && pgSchema ? { migrationTableSchema: pgSchema } : {}),
   });
   for (let attempt = 0; ; attempt++) {
