@@ -28,3 +28,5 @@ export { fetchUrl, type FetchLimits } from './scan/url.fetcher.js';
 export { decideVerdict, type Verdict } from './scan/verdict.policy.js';
 export { generateOpenApi } from './openapi.generator.js';
 export { signWebhook, verifyWebhook } from './webhooks/webhook.signer.js';
+export * from './evidence/vault.factory.js';
+export * from './config/vault.config.js';

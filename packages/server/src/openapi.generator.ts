@@ -15,7 +15,11 @@ export async function generateOpenApi(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeguard-openapi-'));
   const store = await createStore({ dataDir: dir });
   const ctx = new ServerContext(
-    { ...DEFAULT_SERVER_CONFIG, limits: { ...DEFAULT_SERVER_CONFIG.limits, hashWorkers: 1 } },
+    {
+      ...DEFAULT_SERVER_CONFIG,
+      dataDir: dir,
+      limits: { ...DEFAULT_SERVER_CONFIG.limits, hashWorkers: 1 },
+    },
     store,
     () => undefined,
   );

@@ -11,11 +11,13 @@ import {
   KyselyUserStore,
   KyselyWebhookOutbox,
   type LifeguardStore,
+  type VaultBlobStore,
 } from '@lifeguard/store';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { TokenBuckets } from './auth/token.bucket.js';
 import { UserService } from './auth/user.service.js';
 import type { ServerConfig } from './config/server.config.js';
+import { openVault } from './evidence/vault.factory.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
 import { RiskIntake } from './risk/risk-intake.service.js';
 import { WebhookSender } from './webhooks/webhook.sender.js';
@@ -56,6 +58,11 @@ export class ServerContext {
   readonly audit: KyselyAuditLog;
   /** Persisted cases (issue 6). */
   readonly caseStore: KyselyCaseStore;
+  /**
+   * The evidence vault: encrypted (AES-256-GCM envelope), integrity-checked blob storage
+   * for media review copies (`media/<sha256>`) and preserved evidence (`evidence/...`).
+   */
+  readonly blobs: VaultBlobStore;
   /** HTTP requests being handled now (for draining on shutdown). */
   inFlight = 0;
   private actions: ReadonlyMap<number, string> = new Map();
@@ -65,12 +72,15 @@ export class ServerContext {
    * @param config the validated configuration
    * @param store the opened store
    * @param log where index-sync errors go
+   * @param notice one-off operator notices (a generated vault key to back up)
    */
   constructor(
     readonly config: ServerConfig,
     readonly store: LifeguardStore,
     log: (msg: string, err: unknown) => void,
+    notice: (line: string) => void = () => undefined,
   ) {
+    this.blobs = openVault(config, notice);
     this.keys = new ApiKeyService(new KyselyApiKeyStore(store.kysely));
     this.users = new UserService(new KyselyUserStore(store.kysely), config.auth);
     this.bankActionStore = new KyselyBankActionStore(store.kysely);

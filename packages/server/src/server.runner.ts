@@ -46,8 +46,11 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
   let ctx: ServerContext | undefined;
   let app: FastifyInstance | undefined;
   try {
-    ctx = new ServerContext(config, store, (msg, err) =>
-      out.warn(`${msg}: ${err instanceof Error ? err.message : String(err)}`),
+    ctx = new ServerContext(
+      config,
+      store,
+      (msg, err) => out.warn(`${msg}: ${err instanceof Error ? err.message : String(err)}`),
+      out.warn,
     );
     const generated = await ctx.keys.ensureAdmin(config.adminKey);
     if (generated !== undefined) {

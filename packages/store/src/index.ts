@@ -16,3 +16,8 @@ export * from './user-store.kysely.js';
 export * from './audit-log.kysely.js';
 export * from './case-store.kysely.js';
 export { addOutboxWithin } from './webhook-outbox.kysely.js';
+export * from './blobs/object.backend.js';
+export * from './blobs/fs-object.backend.js';
+export * from './blobs/vault.keyring.js';
+export * from './blobs/vault-blob.store.js';
+export { sha256Hex } from './blobs/vault-envelope.codec.js';

@@ -5,6 +5,7 @@ import { bankCommand } from './bank.command.js';
 import { matchCommand } from './match.command.js';
 import { serveCommand } from './serve.command.js';
 import { userCommand } from './user.command.js';
+import { vaultCommand } from './vault.command.js';
 
 /**
  * Every sub-command, in `--help` order. Add a command by writing `NAME.command.ts` beside
@@ -17,4 +18,5 @@ export const COMMANDS: readonly Command[] = [
   matchCommand,
   serveCommand,
   userCommand,
+  vaultCommand,
 ];

@@ -63,6 +63,11 @@ export const ErrorCodes = {
   INVALID_FEED: 'LG_ERR_INVALID_FEED',
   /** A login failed: unknown user, wrong password or wrong TOTP code (HTTP 401). */
   LOGIN_FAILED: 'LG_ERR_LOGIN_FAILED',
+  /**
+   * The vault master key that sealed a blob is not configured, or a configured vault key is
+   * malformed (HTTP 500: an operator must restore the key; see docs/evidence.md).
+   */
+  VAULT_KEY: 'LG_ERR_VAULT_KEY',
 } as const;
 
 /** One of the stable `LG_ERR_*` codes. */

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ErrorCodes, LifeguardError } from '@lifeguard/core';
+import {
+  DEFAULT_VAULT_CONFIG,
+  mergeVaultConfig,
+  VAULT_ENV,
+  type VaultConfig,
+} from './vault.config.js';
 
 /** Process roles (`lifeguard serve --role`). `worker` has no HTTP API. */
 export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
@@ -134,6 +140,8 @@ export interface ServerConfig {
   readonly logLevel: string;
   /** Console logins and sessions. */
   readonly auth: AuthConfig;
+  /** The evidence vault (encrypted blob storage; docs/evidence.md). */
+  readonly vault: VaultConfig;
 }
 
 /** Defaults of {@link ServerConfig}. */
@@ -176,6 +184,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
     loginMaxFailuresPerIp: 50,
     loginLockoutSeconds: 900,
   }),
+  vault: DEFAULT_VAULT_CONFIG,
 });
 
 type Json = Record<string, unknown>;
@@ -326,6 +335,9 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
   }
   if (input.webhooks !== undefined) c.webhooks = webhookConfig(input.webhooks, c.webhooks);
   if (input.auth !== undefined) c.auth = authConfig(input.auth, c.auth);
+  if (input.vault !== undefined) {
+    c.vault = mergeVaultConfig(c.vault, input.vault, origin === 'environment');
+  }
   return c;
 }
 
@@ -449,6 +461,12 @@ export function loadServerConfig(sources: ConfigSources = {}): ServerConfig {
   }
   const secure = sources.env?.LIFEGUARD_COOKIE_SECURE;
   if (secure !== undefined && secure !== '') fromEnv.auth = { cookieSecure: secure };
+  const vaultEnv: Json = {};
+  for (const [name, field] of Object.entries(VAULT_ENV)) {
+    const v = sources.env?.[name];
+    if (v !== undefined && v !== '') vaultEnv[field] = v;
+  }
+  if (Object.keys(vaultEnv).length > 0) fromEnv.vault = vaultEnv;
   c = mergeConfig(c, fromEnv, 'environment');
   if (sources.overrides) c = mergeConfig(c, sources.overrides, 'command line');
   return c;

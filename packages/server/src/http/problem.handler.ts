@@ -30,6 +30,7 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCodes.DESTINATION_FAILED]: 502,
   [ErrorCodes.INVALID_FEED]: 422,
   [ErrorCodes.LOGIN_FAILED]: 401,
+  [ErrorCodes.VAULT_KEY]: 500,
 };
 
 /** An RFC 9457 problem document with Lifeguard's stable `code`. */

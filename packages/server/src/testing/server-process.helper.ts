@@ -51,6 +51,9 @@ export async function startServerProcess(opts: {
     LIFEGUARD_ADMIN_KEY: adminKey,
     LIFEGUARD_LOG_LEVEL: 'warn',
     DATABASE_URL: undefined,
+    // The vault lives in the test directory even when the data is in PostgreSQL.
+    LIFEGUARD_VAULT_KEY_FILE: join(dir, 'vault.key'),
+    LIFEGUARD_VAULT_DIR: join(dir, 'blobs'),
     ...opts.env,
   };
   const child = spawn(
