@@ -21,3 +21,4 @@ export * from './blobs/fs-object.backend.js';
 export * from './blobs/vault.keyring.js';
 export * from './blobs/vault-blob.store.js';
 export { sha256Hex } from './blobs/vault-envelope.codec.js';
+export * from './report-submission-store.kysely.js';
