@@ -65,6 +65,17 @@ export function ball16(e: number): number {
   return BALL16[Math.min(e, 16)]!;
 }
 
+/** Number of `bits`-bit values within distance e of a point (0 for e < 0). */
+export function ballBits(bits: number, e: number): number {
+  let sum = 0;
+  let c = 1;
+  for (let i = 0; i <= Math.min(e, bits); i++) {
+    sum += c;
+    c = (c * (bits - i)) / (i + 1);
+  }
+  return sum;
+}
+
 /** Probe parameters for one search distance. */
 export interface PigeonholePlan {
   /** Budget every matching hash respects on at least one pair: floor(d / 8). */
@@ -75,25 +86,26 @@ export interface PigeonholePlan {
   readonly bucketsPerTable: number;
   /**
    * Expected fraction of a table's postings (for uniformly random hashes) that pass the bucket
-   * and companion filters: sum over e <= keyRadius of C(16,e) * ball16(R - e) / 65536^2.
+   * and companion filters when postings keep `c` companion bits: sum over e <= keyRadius of
+   * C(16,e) / 65536 * ball_c(R - e) / 2^c.
    */
   readonly passFraction: number;
 }
 
-/** The probe plan for distance `d` (0..256). */
-export function pigeonholePlan(d: number): PigeonholePlan {
+/** The probe plan for distance `d` (0..256) over postings keeping `companionBits` (1..16). */
+export function pigeonholePlan(d: number, companionBits = 16): PigeonholePlan {
   const pairRadius = Math.floor(d / 8);
   const keyRadius = Math.floor(pairRadius / 2);
   let pass = 0;
   for (let e = 0; e <= keyRadius && e <= 16; e++) {
     const exactlyE = ball16(e) - ball16(e - 1);
-    pass += exactlyE * ball16(pairRadius - e);
+    pass += exactlyE * (ballBits(companionBits, pairRadius - e) / 2 ** companionBits);
   }
   return {
     pairRadius,
     keyRadius,
     bucketsPerTable: ball16(keyRadius),
-    passFraction: pass / (CHUNK_VALUES * CHUNK_VALUES),
+    passFraction: pass / CHUNK_VALUES,
   };
 }
 

@@ -87,10 +87,11 @@ describe('PdqIndex', () => {
           maxLength: 6,
         }),
         fc.boolean(),
-        (seed, ops, queries, bulk) => {
+        fc.constantFrom(1, 5, 12, 16),
+        (seed, ops, queries, bulk, companionBits) => {
           const r = rng(seed);
           const centres = [0, 1, 2, 3].map(() => randomHash(r));
-          const index = new PdqIndex(TIGHT);
+          const index = new PdqIndex({ ...TIGHT, companionBits });
           const brute: Brute = new Map();
           for (const o of ops) {
             if (o.kind === 'add') {
@@ -212,16 +213,20 @@ describe('PdqIndex', () => {
       }
     }
     const ids = Uint32Array.from({ length: n }, (_, i) => i);
-    const index = new PdqIndex();
-    index.loadArrays(ids, flat);
-    for (const q of queries) {
+    const wants = queries.map((q) => {
       const want: string[] = [];
       for (let s = 0; s < n; s++) {
         const d = hammingDistance256(flat.subarray(s * 8, s * 8 + 8), q);
         if (d <= 31) want.push(`${s}:${d}:0`);
       }
       expect(want.length).toBeGreaterThan(0);
-      expect(viaIndex(index, q, 31, 'index')).toEqual(want.sort());
+      return want.sort();
+    });
+    // every packing of the posting: mids of 7, 12 and 16 bits, split across 16-bit units
+    for (const companionBits of [7, 12, 16]) {
+      const index = new PdqIndex({ companionBits });
+      index.loadArrays(ids, flat);
+      queries.forEach((q, i) => expect(viaIndex(index, q, 31, 'index')).toEqual(wants[i]));
     }
   });
 
@@ -303,6 +308,8 @@ describe('PdqIndex', () => {
     expect(codeOf(() => index.add(1, new Uint32Array(7)))).toBe('LG_ERR_INVALID_HASH');
     expect(codeOf(() => index.search(h, 257))).toBe('LG_ERR_INVALID_ARGUMENT');
     expect(codeOf(() => index.search(h, -1))).toBe('LG_ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => new PdqIndex({ companionBits: 0 }))).toBe('LG_ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => new PdqIndex({ companionBits: 17 }))).toBe('LG_ERR_INVALID_ARGUMENT');
     expect(index.size).toBe(0);
   });
 });

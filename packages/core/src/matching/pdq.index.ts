@@ -12,7 +12,15 @@ import {
   pigeonholePlan,
   type PigeonholePlan,
 } from './pdq-pigeonhole.scheme.js';
-import { buildPairTables, decodeSlot, hiSpanFor } from './pdq-tables.build.js';
+import {
+  DEFAULT_COMPANION_BITS,
+  bucketCount,
+  buildPairTables,
+  companionMask,
+  decodeSlot,
+  hiSpanFor,
+  type BuiltTable,
+} from './pdq-tables.build.js';
 
 /** Largest id a {@link PdqIndex} accepts (ids are stored as unsigned 32-bit integers). */
 export const PDQ_INDEX_MAX_ID = 0xfffffffe;
@@ -28,6 +36,8 @@ const DEAD = 0xffffffff;
 const W = HASH256_WORDS;
 /** Buckets whose bounds are read (and first postings touched) together before scanning. */
 const PROBE_BLOCK = 32;
+/** Candidates decoded and verified together (see `resolve`). */
+const CAND_BATCH = 64;
 
 /** How a search covers the indexed slots; `auto` picks the cheaper exact path. */
 export type PdqSearchStrategy = 'auto' | 'index' | 'linear';
@@ -44,6 +54,11 @@ export interface PdqIndexOptions {
   readonly minDead?: number;
   /** Compact when tombstones exceed this fraction of live entries (default 1/4). */
   readonly maxDeadRatio?: number;
+  /**
+   * Companion bits kept per posting, 1..16 (default 12): fewer save memory (2 bytes per hash
+   * per bit) and pass more postings to the full distance check. Never affects results.
+   */
+  readonly companionBits?: number;
 }
 
 /** Called once per hash within the searched distance. */
@@ -82,12 +97,13 @@ export interface PdqIndexStats {
  *
  * Memory layout (no object per hash): hashes in one flat `Uint32Array` (8 words per slot),
  * ids in a `Uint32Array`, tags (the matcher's bank index) in a `Uint16Array`, an id -> slot
- * open-addressing table, and 16 tables, one per 16-bit chunk. A table built in bulk is
- * CSR-style: a 65537-entry bucket directory and one `Uint32Array` of postings sorted by chunk
- * value, each posting packing the companion chunk (high 16 bits) with the low 16 bits of the
- * slot; the slot's high bits are Elias-Fano coded in a side bit array (~2 bits per posting
- * at 10M), decoded only for the ~1% of postings that pass the companion filter. About 4.25
- * bytes per hash per table, so ~68 bytes per hash for the tables plus 32 for the hash.
+ * open-addressing table, and 16 tables, one per 16-bit chunk. A table built in bulk is a
+ * 65537-entry bucket directory over one `Uint16Array` holding, bucket after bucket, each
+ * posting's head (the top `companionBits` bits of the companion chunk over the slot's low
+ * bits; the only part a query scans), then the rest of its slot: bit-packed middle bits and
+ * Elias-Fano-coded high bits, decoded only for the postings that pass the companion filter
+ * (see `pdq-tables.build.ts`). At the default 12 companion bits a posting is ~30 bits, so
+ * ~60 bytes per hash for the tables plus 32 for the hash.
  *
  * Entries added after the last build are linked into per-table chains (a 65536-entry head
  * array and a next array per table); removals leave tombstones. When the chains or the
@@ -114,18 +130,20 @@ export class PdqIndex {
   /** Slots [built, linked) are in the overflow chains; [linked, count) are pending. */
   private linked = 0;
   private dirs: Uint32Array[] | null = null;
-  private posts: Uint32Array[] = [];
-  /** Per table: Elias-Fano-style upper bits of the slots (see `pdq-tables.build.ts`), or absent. */
-  private uppers: Uint32Array[] = [];
+  /** The 16 built tables (see `pdq-tables.build.ts`), empty when none are built. */
+  private tables: BuiltTable[] = [];
   /** Distinct values of `slot >>> 16` among built slots: bits reserved per bucket. */
   private hiSpan = 0;
   private heads: Int32Array[] | null = null;
   private nexts: Int32Array[] = [];
   private readonly opts: Required<PdqIndexOptions>;
   private readonly q = new Uint32Array(W);
-  private readonly probeKeys = new Uint32Array(PROBE_BLOCK);
   private readonly probeStarts = new Uint32Array(PROBE_BLOCK);
-  private readonly probeEnds = new Uint32Array(PROBE_BLOCK);
+  private readonly probeCounts = new Uint32Array(PROBE_BLOCK);
+  /** Candidates (posting position, bucket in the probe block, slot) awaiting verification. */
+  private readonly candPos = new Uint32Array(CAND_BATCH);
+  private readonly candBucket = new Uint8Array(CAND_BATCH);
+  private readonly candSlot = new Uint32Array(CAND_BATCH);
   /** Receives the touched postings so the touching loads are not optimised away. */
   private sink = 0;
 
@@ -137,7 +155,14 @@ export class PdqIndex {
       maxOverflowRatio: options.maxOverflowRatio ?? 1 / 8,
       minDead: options.minDead ?? 65536,
       maxDeadRatio: options.maxDeadRatio ?? 1 / 4,
+      companionBits: options.companionBits ?? DEFAULT_COMPANION_BITS,
     };
+    const c = this.opts.companionBits;
+    if (!Number.isInteger(c) || c < 1 || c > 16) {
+      throw new LifeguardError(ErrorCodes.INVALID_ARGUMENT, 'companionBits must be 1..16', {
+        companionBits: c,
+      });
+    }
     this.words = new Uint32Array(0);
     this.ids = new Uint32Array(0);
     this.tags = new Uint16Array(0);
@@ -301,7 +326,7 @@ export class PdqIndex {
     if (this.live === 0) return 0;
     const q = this.q;
     q.set(query);
-    const plan = pigeonholePlan(maxDistance);
+    const plan = pigeonholePlan(maxDistance, this.opts.companionBits);
     const useIndex =
       this.dirs !== null &&
       (strategy === 'index' ||
@@ -332,8 +357,7 @@ export class PdqIndex {
     let bytes = this.words.byteLength + this.ids.byteLength + this.tags.byteLength;
     bytes += this.map.byteLength;
     for (const d of this.dirs ?? []) bytes += d.byteLength;
-    for (const p of this.posts) bytes += p.byteLength;
-    for (const u of this.uppers) bytes += u.byteLength;
+    for (const t of this.tables) bytes += t.blob.byteLength;
     for (const h of this.heads ?? []) bytes += h.byteLength;
     for (const x of this.nexts) bytes += x.byteLength;
     return {
@@ -510,8 +534,7 @@ export class PdqIndex {
     this.mapped = n;
     this.heads = null;
     this.nexts = [];
-    this.posts = [];
-    this.uppers = [];
+    this.tables = [];
     if (n === 0 || n < this.opts.minIndexedSize) {
       this.dirs = null;
       this.built = 0;
@@ -519,8 +542,12 @@ export class PdqIndex {
       return;
     }
     this.dirs ??= Array.from({ length: PDQ_CHUNKS }, () => new Uint32Array(CHUNK_VALUES + 1));
-    const fillLo = new Uint32Array(CHUNK_VALUES);
-    const fillHi = new Uint32Array(CHUNK_VALUES);
+    const scratch = [0, 1, 2, 3].map(() => new Uint32Array(CHUNK_VALUES)) as [
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+    ];
     this.hiSpan = hiSpanFor(n);
     for (let p = 0; p < PDQ_CHUNKS / 2; p++) {
       const [lo, hi] = buildPairTables(
@@ -529,14 +556,12 @@ export class PdqIndex {
         p,
         this.dirs[2 * p]!,
         this.dirs[2 * p + 1]!,
-        fillLo,
-        fillHi,
+        scratch,
         this.hiSpan,
+        this.opts.companionBits,
       );
-      this.posts[2 * p] = lo.post;
-      this.posts[2 * p + 1] = hi.post;
-      if (lo.upper !== null) this.uppers[2 * p] = lo.upper;
-      if (hi.upper !== null) this.uppers[2 * p + 1] = hi.upper;
+      this.tables[2 * p] = lo;
+      this.tables[2 * p + 1] = hi;
     }
     this.built = n;
     this.linked = n;
@@ -544,15 +569,17 @@ export class PdqIndex {
 
   /**
    * Full distance check of a candidate found through table t, reporting it only when t is
-   * the first table through which the pigeonhole plan reaches it, so that no entry is
+   * the first table through which the pigeonhole plan reaches it (by its full companion), so that no entry is
    * reported twice (a canonical-owner rule, cheaper than a per-query visited set).
    */
   private verify(s: number, t: number, plan: PigeonholePlan, d: number, visit: PdqVisitor): number {
-    const id = this.ids[s]!;
-    if (id === DEAD) return 0;
     const words = this.words;
     const q = this.q;
     const o = s * W;
+    // Table t's own condition on the full companion first: the filter saw only its top bits.
+    const xt = words[o + (t >>> 1)]! ^ q[t >>> 1]!;
+    const et = POPCOUNT16[t & 1 ? xt >>> 16 : xt & 0xffff]!;
+    if (POPCOUNT16[t & 1 ? xt & 0xffff : xt >>> 16]! > plan.pairRadius - et) return 0;
     const dist =
       popcount32(words[o]! ^ q[0]!) +
       popcount32(words[o + 1]! ^ q[1]!) +
@@ -563,59 +590,105 @@ export class PdqIndex {
       popcount32(words[o + 6]! ^ q[6]!) +
       popcount32(words[o + 7]! ^ q[7]!);
     if (dist > d) return 0;
-    for (let u = 0; u < t; u++) {
+    // The owner is the first table whose bucket and full 16-bit companion both qualify; the
+    // narrowed companion filter also lets through postings of tables that do not qualify.
+    for (let u = 0; u <= t; u++) {
       const x = words[o + (u >>> 1)]! ^ q[u >>> 1]!;
       const e = POPCOUNT16[u & 1 ? x >>> 16 : x & 0xffff]!;
       const c = POPCOUNT16[u & 1 ? x & 0xffff : x >>> 16]!;
-      if (e <= plan.keyRadius && c <= plan.pairRadius - e) return 0;
+      if (e <= plan.keyRadius && c <= plan.pairRadius - e) {
+        const id = this.ids[s]!; // read last: a cache miss, needed only for hits
+        if (u < t || id === DEAD) return 0;
+        visit(id, dist, this.tags[s]!);
+        return 1;
+      }
     }
-    visit(id, dist, this.tags[s]!);
-    return 1;
+    return 0;
   }
 
   private probeTable(t: number, plan: PigeonholePlan, d: number, visit: PdqVisitor): number {
-    const post = this.posts[t];
-    if (post === undefined) return 0;
-    const dir = this.dirs![t]!;
-    const upper = this.uppers[t];
+    const table = this.tables[t];
+    if (table === undefined) return 0;
+    const blob = table.blob;
+    const dir = table.dir;
     const span = this.hiSpan;
+    const c = this.opts.companionBits;
+    const cm = companionMask(c);
     const qw = this.q[t >>> 1]!;
     const qk = t & 1 ? qw >>> 16 : qw & 0xffff;
-    const qc = t & 1 ? qw & 0xffff : qw >>> 16;
-    const keys = this.probeKeys;
+    const qc = (t & 1 ? qw & 0xffff : qw >>> 16) & cm;
     const starts = this.probeStarts;
-    const ends = this.probeEnds;
+    const counts = this.probeCounts;
+    const candPos = this.candPos;
+    const candBucket = this.candBucket;
     let n = 0;
     for (let e = 0; e <= plan.keyRadius; e++) {
       const lim = plan.pairRadius - e;
       const to = ball16(e);
       for (let m0 = ball16(e - 1); m0 < to; m0 += PROBE_BLOCK) {
-        // Read a block of bucket bounds and touch each bucket's first posting before scanning
+        // Read a block of bucket bounds and touch each bucket's first unit before scanning
         // any: the loads are independent, so their cache misses overlap instead of queueing
         // one per bucket behind the previous bucket's scan (JS has no prefetch instruction).
         const cnt = Math.min(PROBE_BLOCK, to - m0);
         let touch = 0;
         for (let i = 0; i < cnt; i++) {
           const k = qk ^ MASKS_BY_WEIGHT[m0 + i]!;
-          const st = dir[k]!;
-          keys[i] = k;
-          starts[i] = st;
-          ends[i] = dir[k + 1]!;
-          touch ^= post[st] ?? 0;
+          const u0 = dir[k]!;
+          starts[i] = u0;
+          counts[i] = bucketCount(dir[k + 1]! - u0, span, c);
+          touch ^= blob[u0]!;
         }
         this.sink ^= touch;
+        let nc = 0;
         for (let i = 0; i < cnt; i++) {
-          const st = starts[i]!;
-          const end = ends[i]!;
-          for (let pos = st; pos < end; pos++) {
-            const v = post[pos]!;
-            if (POPCOUNT16[(v >>> 16) ^ qc]! > lim) continue;
-            const s = decodeSlot(upper, st, keys[i]!, span, pos, v);
-            n += this.verify(s, t, plan, d, visit);
+          const u0 = starts[i]!;
+          const end = u0 + counts[i]!;
+          for (let pos = u0; pos < end; pos++) {
+            if (POPCOUNT16[(blob[pos]! & cm) ^ qc]! > lim) continue;
+            candPos[nc] = pos;
+            candBucket[nc++] = i;
+            if (nc === CAND_BATCH) {
+              n += this.resolve(blob, t, nc, plan, d, visit);
+              nc = 0;
+            }
           }
         }
+        if (nc > 0) n += this.resolve(blob, t, nc, plan, d, visit);
       }
     }
+    return n;
+  }
+
+  /**
+   * Decode and verify a batch of candidates that passed the companion filter, in phases whose
+   * loads are independent of each other (slot decoding, then the hashes), so that their cache
+   * misses overlap instead of each candidate waiting for the previous one.
+   */
+  private resolve(
+    blob: Uint16Array,
+    t: number,
+    nc: number,
+    plan: PigeonholePlan,
+    d: number,
+    visit: PdqVisitor,
+  ): number {
+    const candPos = this.candPos;
+    const candBucket = this.candBucket;
+    const slots = this.candSlot;
+    const starts = this.probeStarts;
+    const counts = this.probeCounts;
+    const c = this.opts.companionBits;
+    for (let j = 0; j < nc; j++) {
+      const pos = candPos[j]!;
+      const i = candBucket[j]!;
+      slots[j] = decodeSlot(blob, starts[i]!, counts[i]!, c, pos, blob[pos]!);
+    }
+    const words = this.words;
+    let touch = 0;
+    for (let j = 0; j < nc; j++) touch ^= words[slots[j]! * W]!;
+    this.sink ^= touch;
+    let n = 0;
+    for (let j = 0; j < nc; j++) n += this.verify(slots[j]!, t, plan, d, visit);
     return n;
   }
 
