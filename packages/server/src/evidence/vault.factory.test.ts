@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../config/server.config.js';
 import { startServer } from '../server.runner.js';
+import { openVaultBackend } from './vault.factory.js';
 
 describe('evidence vault wiring', () => {
   const dirs: string[] = [];
@@ -53,6 +54,22 @@ describe('evidence vault wiring', () => {
     expect(() => loadServerConfig({ overrides: { vault: { backend: 's3' } } })).toThrow(
       /vault.s3: is required/,
     );
+    const s3 = loadServerConfig({
+      overrides: {
+        vault: { backend: 's3', s3: { bucket: 'evidence', endpoint: 'http://minio:9000' } },
+      },
+    });
+    expect(s3.vault.s3).toEqual({
+      bucket: 'evidence',
+      region: 'us-east-1',
+      endpoint: 'http://minio:9000',
+      prefix: 'lifeguard/',
+      forcePathStyle: true,
+    });
+    expect(openVaultBackend(s3).kind).toBe('s3');
+    expect(() =>
+      loadServerConfig({ overrides: { vault: { s3: { bucket: 'b', prefix: 'no-slash' } } } }),
+    ).toThrow(/vault.s3.prefix/);
     expect(() => loadServerConfig({ overrides: { vault: { backend: 'tape' } } })).toThrow(
       /vault.backend/,
     );

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   FsObjectBackend,
+  S3ObjectBackend,
   VaultBlobStore,
   VaultKeyring,
   type ObjectBackend,
@@ -43,8 +44,21 @@ export function openVaultKeyring(
   return keyring;
 }
 
-/** The object backend the configuration names. */
+/**
+ * The object backend the configuration names: a directory, or an S3-compatible bucket
+ * (credentials from the AWS SDK's default chain, never from Lifeguard's config).
+ */
 export function openVaultBackend(config: Pick<ServerConfig, 'dataDir' | 'vault'>): ObjectBackend {
+  const s3 = config.vault.s3;
+  if (config.vault.backend === 's3' && s3) {
+    return new S3ObjectBackend({
+      bucket: s3.bucket,
+      prefix: s3.prefix,
+      region: s3.region,
+      endpoint: s3.endpoint,
+      forcePathStyle: s3.forcePathStyle,
+    });
+  }
   return new FsObjectBackend(config.vault.dir ?? join(config.dataDir, VAULT_DIR_NAME));
 }
 
