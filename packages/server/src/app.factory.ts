@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installProblemHandlers, PROBLEM_SCHEMA } from './http/problem.handler.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { consoleRoutes, findConsoleDir } from './routes/console.routes.js';
 import { bankRoutes, IMPORT_CONTENT_TYPES } from './routes/banks.routes.js';
 import { eventRoutes, NDJSON_TYPE } from './routes/events.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -158,5 +159,6 @@ export async function buildApp(
   eventRoutes(app, ctx);
   authRoutes(app, ctx);
   userRoutes(app, ctx);
+  await consoleRoutes(app, findConsoleDir(ctx.config.consoleDir));
   return app;
 }

@@ -142,6 +142,8 @@ export interface ServerConfig {
   readonly auth: AuthConfig;
   /** The evidence vault (encrypted blob storage; docs/evidence.md). */
   readonly vault: VaultConfig;
+  /** Directory of the built console (default: the `@lifeguard/web` package's `dist`). */
+  readonly consoleDir: string | undefined;
 }
 
 /** Defaults of {@link ServerConfig}. */
@@ -185,6 +187,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
     loginLockoutSeconds: 900,
   }),
   vault: DEFAULT_VAULT_CONFIG,
+  consoleDir: undefined,
 });
 
 type Json = Record<string, unknown>;
@@ -338,6 +341,7 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
   if (input.vault !== undefined) {
     c.vault = mergeVaultConfig(c.vault, input.vault, origin === 'environment');
   }
+  if (input.consoleDir !== undefined) c.consoleDir = str(input.consoleDir, 'consoleDir');
   return c;
 }
 
@@ -414,6 +418,7 @@ export const CONFIG_ENV: Readonly<Record<string, string>> = {
   LIFEGUARD_ADMIN_KEY: 'adminKey',
   LIFEGUARD_ROLE: 'role',
   LIFEGUARD_LOG_LEVEL: 'logLevel',
+  LIFEGUARD_CONSOLE_DIR: 'consoleDir',
 };
 
 /** Where {@link loadServerConfig} reads from; every source is optional. */
