@@ -125,6 +125,9 @@ const GAMER_TEXT = [
  * @param {boolean} [o.text=true] include message text
  * @param {number} [o.missingAgeFraction=0] share of accounts whose ageBand is not sent
  * @param {number} [o.groomerRate=0.012] share of adults who groom
+ * @param {1|2} [o.version=2] 1 = the first simulator (kept to compare against); 2 adds the
+ *   realism below (families, intense parents, relatives' visits, escalating groomers who may
+ *   befriend the child's friends first)
  * @returns {{events: object[], truth: Map<string, {role: string, groomer: boolean, pattern?: string}>}}
  */
 export function simulate(o = {}) {
@@ -134,6 +137,7 @@ export function simulate(o = {}) {
   const withText = o.text ?? true;
   const missing = o.missingAgeFraction ?? 0;
   const groomerRate = o.groomerRate ?? 0.012;
+  const v2 = (o.version ?? 2) >= 2;
   const rnd = mulberry32(seed);
   const END = T0 + days * DAY;
   const int = (a, b) => a + Math.floor(rnd() * (b - a + 1));
@@ -189,8 +193,10 @@ export function simulate(o = {}) {
     }
     return -1;
   };
-  // Friendship that predates the simulated window (request + accept before T0).
-  const befriend = (a, b) => {
+  // Friendship that predates the simulated window (request + accept before T0). v2: in
+  // families either side sends the request (`either`), not always the adult.
+  const befriend = (a0, b0, either = false) => {
+    const [a, b] = either && v2 && chance(0.5) ? [b0, a0] : [a0, b0];
     const t =
       Math.max(a.createdAt, b.createdAt) +
       rnd() * Math.max(HOUR, T0 - Math.max(a.createdAt, b.createdAt) - HOUR);
@@ -306,21 +312,52 @@ export function simulate(o = {}) {
     }
   }
   // Parents: one to two kids each, daily messages; some parent texts hit lexicon phrases.
+  // v2 (realism): families are connected on the platform the way they are in life — siblings
+  // are contacts of each other, and 60% of families have a second guardian account (from the
+  // parent's own circle) that is a contact of the parent and the kids. The other 40% are
+  // single-guardian families: parent and child share no mutual contact, the hard case. A
+  // quarter of parents message their kids intensely (about 4 messages a day, as often as a
+  // slow-escalation groomer), so message volume alone does not separate them.
+  const kidParents = new Map();
   for (const p of parents) {
     const kids = [pick(minors)];
     if (chance(0.4)) kids.push(pick(kids[0].cls));
+    const perDay = v2 && chance(0.25) ? 4 : 1.5;
     for (const k of kids) {
-      befriend(p, k);
-      chat(p, k, T0, END, 1.5, PARENT_TEXT, NEUTRAL, 0.6);
+      befriend(p, k, true);
+      chat(p, k, T0, END, perDay, PARENT_TEXT, NEUTRAL, 0.6);
+      if (v2) {
+        if (!kidParents.has(k)) kidParents.set(k, []);
+        kidParents.get(k).push(p);
+      }
+    }
+    if (!v2) continue;
+    if (kids.length === 2 && kids[0] !== kids[1]) befriend(kids[0], kids[1]);
+    if (chance(0.6)) {
+      const g = pick(p.friends.length ? p.friends : adults);
+      if (g === p) continue;
+      for (const k of kids) {
+        befriend(g, k, true);
+        chat(g, k, T0, END, 0.3, PARENT_TEXT, NEUTRAL, 0.6);
+      }
     }
   }
-  // Relatives: 2-4 minor relatives, weekly messages.
+  // Relatives: 2-4 minor relatives, weekly messages. v2: 60% are also a contact of the kid's
+  // parent (when the parent has an account), and 20% have a week of intense chat (planning a
+  // visit or a holiday) — a benign sudden escalation with a minor.
   for (const r of relatives) {
     const n = int(2, 4);
     for (let k = 0; k < n; k++) {
       const kid = pick(minors);
-      befriend(r, kid);
+      befriend(r, kid, true);
       chat(r, kid, T0, END, 0.2, RELATIVE_TEXT, NEUTRAL, 0.5);
+      if (!v2) continue;
+      const ps = kidParents.get(kid);
+      if (ps !== undefined && chance(0.6)) befriend(r, ps[0]);
+      if (chance(0.2)) {
+        const from = T0 + rnd() * (days - 7) * DAY;
+        chat(r, kid, from, from + int(4, 8) * DAY, 3, RELATIVE_TEXT, NEUTRAL, 0.6);
+      }
     }
   }
   // Coaches and teachers: a team of 12-25 minors; 25% are new accounts that send all the
@@ -414,9 +451,14 @@ export function simulate(o = {}) {
     const open = STAGES.filter(([, a, b]) => frac >= a && frac <= b);
     return open.length ? pick(GROOM[pick(open)[0]]) : pick(NEUTRAL);
   };
-  const groomChat = (g, kid, from, to, perDay, pCat, replyP) => {
+  // v2 with `escalate`: contact frequency rises over the relationship (from about a quarter of
+  // `perDay` to about 1.75x, same total on average) — published analyses of grooming chats
+  // describe contact growing more frequent and intense as the relationship deepens.
+  const groomChat = (g, kid, from, to, perDay, pCat, replyP, escalate = false) => {
     for (let d = from; d < to; d += DAY) {
-      const n = Math.round(perDay * (0.5 + rnd()));
+      const rate =
+        v2 && escalate ? perDay * (0.25 + (1.5 * (d - from)) / Math.max(DAY, to - from)) : perDay;
+      const n = Math.round(rate * (0.5 + rnd()));
       for (let k = 0; k < n; k++) {
         const t = when(d, Math.min(d + DAY, to));
         msg(g, kid, t, groomText((t - from) / Math.max(1, to - from), pCat));
@@ -465,13 +507,21 @@ export function simulate(o = {}) {
         const start = T0 + rnd() * 7 * DAY;
         const end = Math.min(END, start + int(14, 21) * DAY);
         let from = start;
+        // v2: 30% first befriend one or two of the child's friends, so that they share mutual
+        // contacts when they reach the child (a known way to look trustworthy).
+        if (v2 && chance(0.3) && kid.friends.length > 0) {
+          for (let j = int(1, 2); j > 0; j--) {
+            const f = pick(kid.friends);
+            request(g, f, start - int(2, 10) * DAY, 1);
+          }
+        }
         if (chance(0.5)) befriend(g, kid);
         else {
           const ta = request(g, kid, start, 0.85);
           if (ta < 0) continue;
           from = ta;
         }
-        groomChat(g, kid, from, end, 4, 0.25, 0.7);
+        groomChat(g, kid, from, end, 4, 0.25, 0.7, true);
         if (chance(0.12))
           push({
             type: chance(0.5) ? 'block' : 'report',

@@ -20,15 +20,37 @@ const gc = vm.runInNewContext('gc');
 const { values } = parseArgs({
   options: {
     seed: { type: 'string', default: '2' },
+    // Held-out seeds for the quality tables (the default rules were tuned on seed 1 only).
+    seeds: { type: 'string', default: '2,3,4,5,6' },
     accounts: { type: 'string', default: '6000' },
     quick: { type: 'boolean', default: false },
     'quality-only': { type: 'boolean', default: false },
     'speed-only': { type: 'boolean', default: false },
+    // Also evaluate the previous rules on the first simulator (v1), to show what the
+    // simulator's realism changes did on their own.
+    'compare-sim': { type: 'boolean', default: false },
   },
 });
 const seed = Number(values.seed);
+const seeds = values.seeds.split(',').map(Number);
 const accounts = Number(values.accounts);
 const rules = DEFAULT_RISK_RULES;
+// The signals added for detection without text (docs/risk.md). "Before" = the same engine with
+// them switched off, i.e. the previous default rules.
+const NEW_SIGNALS = [
+  'private_minor_chat_days_14d',
+  'private_minor_messages_7d',
+  'new_private_minor_messages_7d',
+  'private_minor_escalation',
+  'unanswered_private_minor_messages',
+];
+const before = {
+  ...rules,
+  signals: {
+    ...rules.signals,
+    ...Object.fromEntries(NEW_SIGNALS.map((n) => [n, { ...rules.signals[n], weight: 0 }])),
+  },
+};
 
 function auc(pos, neg) {
   // Mann-Whitney U with ties counted half.
@@ -51,8 +73,8 @@ const median = (xs) => {
 };
 const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
-function evaluate(label, sim) {
-  const session = new RiskReplaySession(rules);
+function evaluate(sim, r) {
+  const session = new RiskReplaySession(r);
   for (const e of sim.events) session.ingest(e);
   const store = session.engine.store;
   const rows = [];
@@ -63,44 +85,46 @@ function evaluate(label, sim) {
       t,
       score: s?.peakScore ?? 0,
       alertMsgs: s?.messagesBeforeAlert ?? -1,
-      sent: s?.messagesSent ?? 0,
     });
   }
-  const pos = rows.filter((r) => r.t.groomer);
-  const neg = rows.filter((r) => !r.t.groomer);
-  const high = rules.levels.high;
-  const tp = pos.filter((r) => r.score >= high).length;
-  const fp = neg.filter((r) => r.score >= high).length;
+  const pos = rows.filter((x) => x.t.groomer);
+  const neg = rows.filter((x) => !x.t.groomer);
+  const high = r.levels.high;
+  const tp = pos.filter((x) => x.score >= high).length;
+  const fp = neg.filter((x) => x.score >= high).length;
   const k = pos.length;
-  const topK = [...rows].sort((a, b) => b.score - a.score).slice(0, k);
+  // Ties at the k-th score are broken against the groomers (benign first), so precision@k
+  // cannot be flattered by ties.
+  const topK = [...rows]
+    .sort((a, b) => b.score - a.score || (a.t.groomer ? 1 : 0) - (b.t.groomer ? 1 : 0))
+    .slice(0, k);
   const patterns = {};
-  for (const r of pos) {
-    const p = (patterns[r.t.pattern] ??= { n: 0, detected: 0, lat: [] });
+  for (const x of pos) {
+    const p = (patterns[x.t.pattern] ??= { n: 0, detected: 0, lat: [] });
     p.n++;
-    if (r.score >= high) {
+    if (x.score >= high) {
       p.detected++;
-      p.lat.push(r.alertMsgs);
+      p.lat.push(x.alertMsgs);
     }
   }
   const fpRoles = {};
-  for (const r of neg) if (r.score >= high) fpRoles[r.t.role] = (fpRoles[r.t.role] ?? 0) + 1;
-  const watchFp = neg.filter((r) => r.score >= rules.levels.watch).length;
+  for (const x of neg) if (x.score >= high) fpRoles[x.t.role] = (fpRoles[x.t.role] ?? 0) + 1;
+  const watchRoles = {};
+  for (const x of neg)
+    if (x.score >= r.levels.watch) watchRoles[x.t.role] = (watchRoles[x.t.role] ?? 0) + 1;
   return {
-    label,
-    events: sim.events.length,
-    accounts: rows.length,
-    groomers: k,
     auc: auc(
-      pos.map((r) => r.score),
-      neg.map((r) => r.score),
+      pos.map((x) => x.score),
+      neg.map((x) => x.score),
     ),
     precision: tp + fp ? tp / (tp + fp) : NaN,
     recall: tp / k,
-    pAtK: topK.filter((r) => r.t.groomer).length / k,
+    pAtK: topK.filter((x) => x.t.groomer).length / k,
     fp,
-    watchFp,
+    watchFp: neg.filter((x) => x.score >= r.levels.watch).length,
     patterns,
     fpRoles,
+    watchRoles,
   };
 }
 
@@ -111,40 +135,81 @@ if (!values['speed-only']) {
     ['with text, ageBand missing for 50%', { text: true, missingAgeFraction: 0.5 }],
     ['without text, ageBand missing for 50%', { text: false, missingAgeFraction: 0.5 }],
   ];
-  const results = [];
-  for (const [label, opts] of scenarios) {
-    const sim = simulate({ seed, accounts, ...opts });
-    results.push(evaluate(label, sim));
+  // variant -> scenario -> per-seed results
+  const variants = [
+    ...(values['compare-sim'] ? [['simulator v1, previous rules', 1, before]] : []),
+    ['before: previous rules', 2, before],
+    ['after: current rules', 2, rules],
+  ];
+  const res = new Map(variants.map(([v]) => [v, new Map(scenarios.map(([l]) => [l, []]))]));
+  for (const sd of seeds) {
+    for (const [label, opts] of scenarios) {
+      for (const version of values['compare-sim'] ? [1, 2] : [2]) {
+        const sim = simulate({ seed: sd, accounts, version, ...opts });
+        for (const [v, ver, r] of variants)
+          if (ver === version) res.get(v).get(label).push(evaluate(sim, r));
+      }
+    }
+    process.stderr.write(`seed ${sd} done\n`);
   }
-
+  const stat = (xs, f) => {
+    const v = xs.map(f);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    return `${fmt(mean)} (${fmt(Math.min(...v))}–${fmt(Math.max(...v))})`;
+  };
+  const cnt = (xs, f) => {
+    const v = xs.map(f);
+    return `${fmt(v.reduce((a, b) => a + b, 0) / v.length, 1)} (${Math.min(...v)}–${Math.max(...v)})`;
+  };
   console.log(
-    `## Detection quality (simulator seed ${seed}, ${accounts} accounts, 28 days; high >= ${rules.levels.high})\n`,
+    `## Detection quality (simulator seeds ${seeds.join(', ')}; ${accounts} accounts, 28 days; high >= ${rules.levels.high}; mean (min–max) over seeds)\n`,
   );
   console.log(
-    '| scenario | events | accounts | groomer accounts | ROC-AUC | precision@high | recall@high | precision@k | benign >= high | benign >= watch |',
+    '| scenario | rules | ROC-AUC | precision @high | recall @high | precision@k | benign ≥ high | benign ≥ watch |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of results) {
-    console.log(
-      `| ${r.label} | ${r.events} | ${r.accounts} | ${r.groomers} | ${fmt(r.auc)} | ${fmt(r.precision)} | ${fmt(r.recall)} | ${fmt(r.pAtK)} | ${r.fp} | ${r.watchFp} |`,
-    );
-  }
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const [label] of scenarios)
+    for (const [v] of variants) {
+      const xs = res.get(v).get(label);
+      console.log(
+        `| ${label} | ${v} | ${stat(xs, (x) => x.auc)} | ${stat(xs, (x) => x.precision)} | ${stat(xs, (x) => x.recall)} | ${stat(xs, (x) => x.pAtK)} | ${cnt(xs, (x) => x.fp)} | ${cnt(xs, (x) => x.watchFp)} |`,
+      );
+    }
   console.log(
-    '\n### Per pattern: detected at high / total, median messages sent before the first high\n',
+    '\n### Per pattern: detected at high / total over all seeds; median (over seeds) of the per-seed median messages sent before the first high\n',
   );
-  console.log('| scenario | spray | slow_escalation | block_evasion |');
-  console.log('|---|---|---|---|');
-  for (const r of results) {
-    const cell = (p) => {
-      const x = r.patterns[p];
-      return x ? `${x.detected}/${x.n}, median ${fmt(median(x.lat), 0)} msgs` : 'n/a';
+  console.log('| scenario | rules | spray | slow_escalation | block_evasion |');
+  console.log('|---|---|---|---|---|');
+  for (const [label] of scenarios)
+    for (const [v] of variants) {
+      const xs = res.get(v).get(label);
+      const cell = (p) => {
+        let d = 0;
+        let n = 0;
+        const lat = [];
+        for (const x of xs) {
+          const q = x.patterns[p];
+          if (!q) continue;
+          d += q.detected;
+          n += q.n;
+          if (q.lat.length) lat.push(median(q.lat));
+        }
+        return `${d}/${n}, ${fmt(median(lat), 0)} msgs`;
+      };
+      console.log(
+        `| ${label} | ${v} | ${cell('spray')} | ${cell('slow_escalation')} | ${cell('block_evasion')} |`,
+      );
+    }
+  console.log('\n### Benign accounts at high / at watch or above, by role (summed over seeds)\n');
+  for (const [label] of scenarios) {
+    const xs = res.get('after: current rules').get(label);
+    const sum = (key) => {
+      const o = {};
+      for (const x of xs) for (const [k, n] of Object.entries(x[key])) o[k] = (o[k] ?? 0) + n;
+      return JSON.stringify(o);
     };
-    console.log(
-      `| ${r.label} | ${cell('spray')} | ${cell('slow_escalation')} | ${cell('block_evasion')} |`,
-    );
+    console.log(`- ${label}: high ${sum('fpRoles')}; watch+ ${sum('watchRoles')}`);
   }
-  console.log('\n### Benign accounts at high, by role\n');
-  for (const r of results) console.log(`- ${r.label}: ${JSON.stringify(r.fpRoles)}`);
 }
 if (values['quality-only']) process.exit(0);
 
@@ -211,11 +276,17 @@ for (const [l, a, b] of speed)
   console.log(`| ${l} | ${n(a.cpu)} | ${n(b.cpu)} | ${n(a.wall)} | ${n(b.wall)} |`);
 
 // --- memory per account: heap retained by the engine after a replay from NDJSON lines, so
-// user-id strings are owned by the engine (not shared with a pre-built event array).
+// user-id strings are owned by the engine (not shared with a pre-built event array). Typed
+// arrays over 64 bytes keep their data outside the V8 heap, so `arrayBuffers` is added to
+// `heapUsed` (the first version of this benchmark counted the heap only).
+const used = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
 function memoryPerAccount(lines, withReplay) {
   gc();
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = used();
   // The bare engine is the per-account state; the replay session adds reason snapshots for
   // accounts that rose above none.
   let session = withReplay ? new RiskReplaySession(rules) : { engine: new RiskEngine({ rules }) };
@@ -226,7 +297,7 @@ function memoryPerAccount(lines, withReplay) {
   }
   gc();
   gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = used();
   const n = session.engine.store.size;
   session = null;
   return { perAccount: (after - before) / n, n };
@@ -243,7 +314,7 @@ console.log(
 console.log(`| simulator, without text | ${memNoText.n} | ${Math.round(memNoText.perAccount)} | |`);
 
 // Worst case: accounts whose every ring is full (32 contacts, 16 blockers, 24 accepted
-// contacts, 8 text categories with evidence, 4 conversations with evidence). Minor accounts are
+// contacts, 8 text categories with evidence, 4 conversations with evidence and day counts). Minor accounts are
 // created first and excluded from the baseline, so the delta is the heavy accounts' state
 // (plus the friend rings they cause on the minors' side, which makes this an overestimate).
 function worstCasePerAccount(nHeavy, withReplay) {
@@ -266,7 +337,7 @@ function worstCasePerAccount(nHeavy, withReplay) {
     session.ingest(mk({ type: 'account', user: `minor-${i}`, ageBand: '13-15' }, T));
   gc();
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = used();
   for (let h = 0; h < nHeavy; h++) {
     const g = `heavy-${h}`;
     let t = T + h * 1000;
@@ -287,7 +358,7 @@ function worstCasePerAccount(nHeavy, withReplay) {
   }
   gc();
   gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = used();
   if (session.engine.store.size !== nMinors + nHeavy) throw new Error('unexpected account count');
   return (after - before) / nHeavy;
 }

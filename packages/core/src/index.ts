@@ -33,7 +33,6 @@ export {
   CONVERSATION_CAP,
   FRIEND_CAP,
   INBOUND_CAP,
-  type ConversationState,
   type TextEvidence,
 } from './risk/account-state.model.js';
 export * from './risk/risk-state-store.port.js';

@@ -9,7 +9,24 @@ export const FRIEND_CAP = 24;
 /** Adult-to-minor conversations tracked per account. */
 export const CONVERSATION_CAP = 4;
 
-/** Layout of one contact entry in {@link AccountRiskState.contacts}. */
+// All per-account rings live in ONE Uint32Array (`AccountRiskState.data`), in sections that
+// are allocated lazily in this order (the array grows to the end of the highest section
+// needed, at most four times per account): one typed array costs ~185 bytes of V8 heap on top
+// of its data, so one array instead of five keeps the worst case under 2 KB per account
+// (docs/bench/risk.md). Times are seconds since the epoch (fit 32 bits until 2106).
+
+/** Offset of the accepted-contacts ring: FRIEND_CAP refs. */
+export const S_FRIENDS = 0;
+/** Offset of the inbound (blockers/reporters) ring: INBOUND_CAP entries of IN_STRIDE words. */
+export const S_INBOUND = S_FRIENDS + FRIEND_CAP;
+/** Words per inbound entry: [ref | minor bit 31, at]. */
+export const IN_STRIDE = 2;
+/** Bit 31 of an inbound ref word: the blocker was a minor. */
+export const IN_MINOR = 0x8000_0000;
+/** Offset of the recent-contacts ring: CONTACT_CAP entries of C_STRIDE words. */
+export const S_CONTACTS = S_INBOUND + INBOUND_CAP * IN_STRIDE;
+
+/** Layout of one contact entry (offsets inside the entry). */
 export const C_REF = 0;
 /** First contact time (s). */
 export const C_FIRST = 1;
@@ -35,7 +52,65 @@ export const CF_MESSAGED = 16;
 /** At first contact the target had blocked or reported a non-minor account in the previous 7 days. */
 export const CF_RECONTACT = 32;
 
-/** A decoded evidence span (what operators see; stored packed, see `EV_STRIDE`). */
+/**
+ * Offset of the text section: 4 words of per-category message counts (two saturating 16-bit
+ * counts per word), then the first evidence of each category, TEXT_EV_STRIDE words each:
+ * [start | end << 16, atSec, phraseRef]. Evidence exists exactly when the category's count
+ * is non-zero (it is recorded at the first hit). Phrases are interned by the engine.
+ */
+export const S_TEXT = S_CONTACTS + CONTACT_CAP * C_STRIDE;
+/** Words per account-level evidence entry. */
+export const TEXT_EV_STRIDE = 3;
+/** Offset of the evidence entries inside the text section. */
+export const TEXT_EV = 4;
+/** Text categories (the bit mask and tables are sized for 8). */
+export const TEXT_CATEGORY_SLOTS = 8;
+const TEXT_WORDS = TEXT_EV + TEXT_CATEGORY_SLOTS * TEXT_EV_STRIDE;
+
+/** Offset of the conversations table: CONVERSATION_CAP rows of CV_STRIDE words. */
+export const S_CONVS = S_TEXT + TEXT_WORDS;
+
+/** Conversation row: store ref of the minor. */
+export const CV_PARTNER = 0;
+/** Latest message time (s). */
+export const CV_LAST = 1;
+/** Messages the account sent in it. */
+export const CV_SENT = 2;
+/** Messages the minor sent back. */
+export const CV_RECEIVED = 3;
+/** Bits 0-7: text categories seen; CVF_NO_MUTUAL, CVF_INITIATED; bits 12-13: evidence entries kept. */
+export const CV_FLAGS = 4;
+/** Day number (UTC days since the epoch) of the newest day in CV_DAYMASK / CV_COUNTS. */
+export const CV_DAY = 5;
+/** Bit i set: the account messaged the minor on day CV_DAY - i (32 days). */
+export const CV_DAYMASK = 6;
+/** Messages sent since the minor last wrote back (or since the start). */
+export const CV_UNREPLIED = 7;
+/** 4 words = 16 saturating byte counters: messages sent on day CV_DAY - i (byte i). */
+export const CV_COUNTS = 8;
+/** Days covered by CV_COUNTS. */
+export const CV_COUNT_DAYS = 16;
+/** Time the account first contacted the minor (s): from the contact ring, else the first message. */
+export const CV_FIRST = 12;
+/** Time of the account's first message in this conversation (s): how long it has been observed. */
+export const CV_SINCE = 13;
+/** First evidence entries: CV_EV_STRIDE words each, [category | phraseRef << 4, start | end << 16, atSec]. */
+export const CV_EV = 14;
+/** Words per conversation evidence entry. */
+export const CV_EV_STRIDE = 3;
+/** Evidence spans kept per conversation (the first categories seen; later ones set only the mask). */
+export const CONV_EVIDENCE_CAP = 3;
+/** Words per conversation row. */
+export const CV_STRIDE = CV_EV + CONV_EVIDENCE_CAP * CV_EV_STRIDE;
+/** CV_FLAGS bit: the adult reached the minor with no mutual contact. */
+export const CVF_NO_MUTUAL = 1 << 8;
+/** CV_FLAGS bit: this account started the contact (the minor had not contacted it before). */
+export const CVF_INITIATED = 1 << 9;
+
+/** Words of a fully grown state array. */
+export const STATE_WORDS = S_CONVS + CONVERSATION_CAP * CV_STRIDE;
+
+/** A decoded evidence span (what operators see). */
 export interface TextEvidence {
   /** Matched lexicon phrase or redaction label. */
   readonly match: string;
@@ -45,51 +120,16 @@ export interface TextEvidence {
   readonly end: number;
   /** Message time (ms). */
   readonly atMs: number;
-  /** Event id of the message, when the producer sent one. */
+  /** Event id of the message, when the producer sent one (and it is still remembered). */
   readonly eventId: string | undefined;
 }
 
 /**
- * Numbers per packed evidence entry of an account: [start, end, atSec, phraseRef]. Evidence is
- * packed into plain number arrays, and phrases are interned by the engine, because objects and
- * strings per hit would dominate the per-account memory (and a sliced string could keep the
- * whole message text alive).
- */
-export const EV_STRIDE = 4;
-/** Numbers per packed evidence entry of a conversation: [category, start, end, atSec, phraseRef]. */
-export const CONV_EV_STRIDE = 5;
-/** Evidence spans kept per conversation (the first categories seen; later ones set only the mask). */
-export const CONV_EVIDENCE_CAP = 3;
-
-/** State of one adult(or unknown)-to-minor conversation, for conversation-level scores. */
-export interface ConversationState {
-  /** Store ref of the minor. */
-  readonly partner: number;
-  /** Conversation id when the platform sends one (first seen). */
-  conversation: string | undefined;
-  /** Messages the account sent in it. */
-  sent: number;
-  /** Messages the minor sent back. */
-  received: number;
-  /** Bit mask of text categories seen in the account's messages (bit = TEXT_CATEGORIES index). */
-  categories: number;
-  /** First evidence of up to CONV_EVIDENCE_CAP categories, packed (`CONV_EV_STRIDE` numbers each). */
-  evidence: number[];
-  /** Event ids of those evidence messages, only when the producer sends ids. */
-  evidenceIds: Array<string | undefined> | undefined;
-  /** True if the adult reached the minor without a mutual contact. */
-  noMutual: boolean;
-  /** First and last message time (s). */
-  firstAt: number;
-  /** Last message time (s). */
-  lastAt: number;
-}
-
-/**
- * Bounded risk state of one account. Everything is capped (rings, counters), so memory per
- * account does not grow with history: about 1-1.5 KB for an active sender, a few hundred
- * bytes for an account that only receives (measured in docs/bench/risk.md). Times are
- * seconds since the epoch (fits 32 bits until 2106).
+ * Bounded risk state of one account: scalar fields plus one lazily grown Uint32Array holding
+ * every ring (layout above). Everything is capped, so memory per account does not grow with
+ * history: ~1.9 KB for the worst case (every ring full), far less for most accounts
+ * (measured in docs/bench/risk.md). Strings that producers choose (event ids of evidence,
+ * conversation ids) are not kept here but in the engine's bounded side table.
  */
 export class AccountRiskState {
   /** Declared age band (`unknown` until an account event says otherwise). */
@@ -112,28 +152,20 @@ export class AccountRiskState {
   newMinorContacts = 0;
   /** Messages sent (for detection latency). */
   messagesSent = 0;
-  /** Recent contacts ring, `C_STRIDE` words per entry; null until the first contact. */
-  contacts: Uint32Array | null = null;
-  /** Entries used in `contacts`. */
+  /** All rings (see the S_* layout); null until the first ring is needed. */
+  data: Uint32Array | null = null;
+  /** Entries used in the contacts ring. */
   contactsLen = 0;
-  /** Distinct blockers/reporters ring: [ref, at(s), isMinor] per entry. */
-  inbound: Uint32Array | null = null;
-  /** Entries used in `inbound`. */
+  /** Entries used in the inbound ring. */
   inboundLen = 0;
-  /** Accepted contacts (refs), ring. */
-  friends: Int32Array | null = null;
-  /** Entries used in `friends`. */
+  /** Entries used in the friends ring. */
   friendsLen = 0;
-  /** Next write position in `friends` once full. */
+  /** Next write position in the friends ring once full. */
   friendsPos = 0;
-  /** Messages to minor/unknown recipients per text category (saturating at 65535). */
-  textCounts: Uint16Array | null = null;
-  /** First evidence per text category, packed (`EV_STRIDE` numbers each, start -1 = none). */
-  textEvidence: number[] | null = null;
-  /** Event ids of those evidence messages, only when the producer sends ids. */
-  textEvidenceIds: Array<string | undefined> | null = null;
-  /** Adult-to-minor conversations. */
-  conversations: ConversationState[] | null = null;
+  /** Rows used in the conversations table. */
+  convLen = 0;
+  /** True once text was sent to a minor or unknown-age user (text signals become computable). */
+  hasText = false;
   /** Highest score reached. */
   peakScore = 0;
   /** Event time (ms) when the score first reached `high`, -1 if never. */
@@ -150,38 +182,66 @@ export class AccountRiskState {
     readonly user: string,
   ) {}
 
+  /** The state array grown to at least `words` (section ends: S_INBOUND, S_CONTACTS, ...). */
+  grow(words: number): Uint32Array {
+    const d = this.data;
+    if (d !== null && d.length >= words) return d;
+    const n = new Uint32Array(words);
+    if (d !== null) n.set(d);
+    this.data = n;
+    return n;
+  }
+
   /** Index (entry number) of `ref` in the contacts ring, or -1. */
   findContact(ref: number): number {
-    const c = this.contacts;
+    const c = this.data;
     if (c === null) return -1;
-    for (let i = 0, o = 0; i < this.contactsLen; i++, o += C_STRIDE) if (c[o] === ref) return i;
+    for (let i = 0, o = S_CONTACTS; i < this.contactsLen; i++, o += C_STRIDE)
+      if (c[o] === ref) return i;
     return -1;
+  }
+
+  /** Row number of the conversation with `ref`, or -1. */
+  findConversation(ref: number): number {
+    const c = this.data;
+    if (c === null) return -1;
+    for (let i = 0, o = S_CONVS; i < this.convLen; i++, o += CV_STRIDE) if (c[o] === ref) return i;
+    return -1;
+  }
+
+  /** Messages to minor/unknown recipients containing text category `ci`. */
+  textCount(ci: number): number {
+    const d = this.data;
+    if (d === null || d.length < S_CONVS) return 0;
+    const w = d[S_TEXT + (ci >> 1)] as number;
+    return ci & 1 ? w >>> 16 : w & 0xffff;
   }
 
   /** True if `ref` is an accepted contact. */
   hasFriend(ref: number): boolean {
-    const f = this.friends;
+    const f = this.data;
     if (f === null) return false;
-    for (let i = 0; i < this.friendsLen; i++) if (f[i] === ref) return true;
+    for (let i = 0; i < this.friendsLen; i++) if (f[S_FRIENDS + i] === ref) return true;
     return false;
   }
 
   /** Record an accepted contact (oldest is overwritten when full). */
   addFriend(ref: number): void {
     if (this.hasFriend(ref)) return;
-    if (this.friends === null) this.friends = new Int32Array(FRIEND_CAP);
-    if (this.friendsLen < FRIEND_CAP) this.friends[this.friendsLen++] = ref;
+    const f = this.grow(S_INBOUND);
+    if (this.friendsLen < FRIEND_CAP) f[S_FRIENDS + this.friendsLen++] = ref;
     else {
-      this.friends[this.friendsPos] = ref;
+      f[S_FRIENDS + this.friendsPos] = ref;
       this.friendsPos = (this.friendsPos + 1) % FRIEND_CAP;
     }
   }
 
   /** True if this account and `other` share an accepted contact. */
   hasMutual(other: AccountRiskState): boolean {
-    const f = this.friends;
-    if (f === null || other.friends === null) return false;
-    for (let i = 0; i < this.friendsLen; i++) if (other.hasFriend(f[i] as number)) return true;
+    const f = this.data;
+    if (f === null || other.friendsLen === 0) return false;
+    for (let i = 0; i < this.friendsLen; i++)
+      if (other.hasFriend(f[S_FRIENDS + i] as number)) return true;
     return false;
   }
 }

@@ -8,6 +8,22 @@ import {
   CF_DECLINED,
   CF_NO_MUTUAL,
   CF_RECONTACT,
+  CV_COUNT_DAYS,
+  CV_COUNTS,
+  CV_DAY,
+  CV_DAYMASK,
+  CV_FIRST,
+  CV_PARTNER,
+  CV_SINCE,
+  CV_STRIDE,
+  CV_FLAGS,
+  CV_UNREPLIED,
+  CVF_INITIATED,
+  IN_MINOR,
+  IN_STRIDE,
+  S_CONTACTS,
+  S_CONVS,
+  S_INBOUND,
   type AccountRiskState,
 } from './account-state.model.js';
 import { isMinorBand, type AgeBand } from './risk-event.model.js';
@@ -19,6 +35,30 @@ export const HOUR = 3600;
 export const DAY = 86_400;
 /** Seconds in one week. */
 export const WEEK = 7 * DAY;
+/** A relationship counts as new for this long after the account first contacted the minor. */
+export const NEW_RELATIONSHIP = 30 * DAY;
+
+/** Byte `i` of the 16 day counters packed in 4 words at `o`. */
+export function dayCount(d: Uint32Array, o: number, i: number): number {
+  return ((d[o + (i >> 2)] as number) >>> ((i & 3) * 8)) & 0xff;
+}
+
+/** Age the 16 packed day counters at `o` by `shift` days (newest day = byte 0). */
+export function shiftDays(d: Uint32Array, o: number, shift: number): void {
+  if (shift <= 0) return;
+  for (let i = CV_COUNT_DAYS - 1; i >= 0; i--) {
+    const v = i - shift >= 0 ? dayCount(d, o, i - shift) : 0;
+    const w = o + (i >> 2);
+    const sh = (i & 3) * 8;
+    d[w] = (((d[w] as number) & ~(0xff << sh)) | (v << sh)) >>> 0;
+  }
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x >>> 0; v !== 0; v &= v - 1) n++;
+  return n;
+}
 
 /**
  * Everything the behavioural signals need, computed in one pass over the account's rings.
@@ -50,6 +90,27 @@ export interface ContactSummary {
   blockers7d: number;
   /** Distinct minors that blocked or reported this one, last 7 days. */
   minorBlockers7d: number;
+  /**
+   * Over this account's conversations with minors it shares no mutual contact with ("private"
+   * relationships; only adult or unknown-age senders have conversations): the most days with
+   * messages to one such minor in the last 14 UTC days (today included), or -1 if none.
+   */
+  privateChatDays14d: number;
+  /** ... the most messages to one such minor in the last 7 UTC days, or -1 if none. */
+  privateMessages7d: number;
+  /**
+   * ... the same, only minors this account itself first contacted less than 30 days ago, or -1
+   * if none.
+   */
+  newPrivateMessages7d: number;
+  /**
+   * ... the largest escalation: messages in the last 7 days over the 7 days before plus 7
+   * (`last7 / (prev7 + 7)`, i.e. smoothed by one message a day), for conversations observed for
+   * at least 14 days; -1 if none.
+   */
+  escalation: number;
+  /** ... the most messages sent to one such minor since it last wrote back, or -1 if none. */
+  unreplied: number;
 }
 
 const GAP: Readonly<Record<AgeBand, number>> = {
@@ -79,11 +140,16 @@ export function summarizeContacts(
     blockers24h: 0,
     blockers7d: 0,
     minorBlockers7d: 0,
+    privateChatDays14d: -1,
+    privateMessages7d: -1,
+    newPrivateMessages7d: -1,
+    escalation: -1,
+    unreplied: -1,
   };
   const adult = s.band === 'adult';
-  const c = s.contacts;
+  const c = s.data;
   if (c !== null) {
-    for (let i = 0, o = 0; i < s.contactsLen; i++, o += C_STRIDE) {
+    for (let i = 0, o = S_CONTACTS; i < s.contactsLen; i++, o += C_STRIDE) {
       // The target's band is read now, not at contact time: an account event may arrive late.
       const band = store.byRef(c[o + C_REF] as number)?.band ?? 'unknown';
       if (!isMinorBand(band)) continue;
@@ -114,16 +180,57 @@ export function summarizeContacts(
       if (flags & CF_RECONTACT && now - first < WEEK) out.recontact7d++;
     }
   }
-  const b = s.inbound;
+  const b = s.data;
   if (b !== null) {
-    for (let i = 0, o = 0; i < s.inboundLen; i++, o += 3) {
+    for (let i = 0, o = S_INBOUND; i < s.inboundLen; i++, o += IN_STRIDE) {
       const age = now - (b[o + 1] as number);
       if (age < WEEK) {
         out.blockers7d++;
-        if (b[o + 2] === 1) out.minorBlockers7d++;
+        if ((b[o] as number) & IN_MINOR) out.minorBlockers7d++;
         if (age < DAY) out.blockers24h++;
       }
     }
+    if (s.convLen > 0) summarizeConversations(s, b, now, store, out);
   }
   return out;
+}
+
+function summarizeConversations(
+  s: AccountRiskState,
+  d: Uint32Array,
+  now: number,
+  store: RiskStateStore,
+  out: ContactSummary,
+): void {
+  const today = Math.floor(now / DAY);
+  for (let row = 0, o = S_CONVS; row < s.convLen; row++, o += CV_STRIDE) {
+    const partner = store.byRef(d[o + CV_PARTNER] as number);
+    // Band read now (a late account event counts); a mutual contact now makes it not private.
+    if (partner === undefined || !isMinorBand(partner.band) || s.hasMutual(partner)) continue;
+    // Align the day tables to today: `lag` days passed since the newest counted day.
+    const lag = today - (d[o + CV_DAY] as number);
+    const mask = lag >= 32 ? 0 : ((d[o + CV_DAYMASK] as number) << lag) >>> 0;
+    const days = popcount(mask & 0x3fff);
+    let m7 = 0;
+    let prev7 = 0;
+    for (let i = 0; i + lag < CV_COUNT_DAYS && i < 14; i++) {
+      const n = dayCount(d, o + CV_COUNTS, i + lag);
+      if (i < 7) m7 += n;
+      else prev7 += n;
+    }
+    // Only judged once both weeks were observed: at the start of a conversation (or of the
+    // event log) there is no earlier week to compare with.
+    const esc = now - (d[o + CV_SINCE] as number) >= 2 * WEEK ? m7 / (prev7 + 7) : -1;
+    if (days > out.privateChatDays14d) out.privateChatDays14d = days;
+    if (m7 > out.privateMessages7d) out.privateMessages7d = m7;
+    if (
+      (d[o + CV_FLAGS] as number) & CVF_INITIATED &&
+      now - (d[o + CV_FIRST] as number) < NEW_RELATIONSHIP &&
+      m7 > out.newPrivateMessages7d
+    )
+      out.newPrivateMessages7d = m7;
+    if (esc > out.escalation) out.escalation = esc;
+    const un = d[o + CV_UNREPLIED] as number;
+    if (un > out.unreplied) out.unreplied = un;
+  }
 }

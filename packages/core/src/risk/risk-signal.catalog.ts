@@ -32,7 +32,7 @@ const textSignal = (cat: TextCategory, i: number, what: string): RiskSignal => (
   window: 'lifetime',
   explanation: `Messages to minors or unknown-age users containing ${what}.`,
   minorDirected: true,
-  compute: ({ state }) => (state.textCounts === null ? undefined : state.textCounts[i]),
+  compute: ({ state }) => (state.hasText ? state.textCount(i) : undefined),
 });
 
 /** Every signal, in {@link SIGNAL_NAMES} order. */
@@ -147,6 +147,49 @@ export const RISK_SIGNALS: readonly RiskSignal[] = [
     minorDirected: true,
     compute: ({ summary }) => summary.recontact7d,
   },
+  {
+    name: 'private_minor_chat_days_14d',
+    window: '14 days (UTC days)',
+    explanation:
+      "Most days, of the last 14, on which this account messaged one minor it shares no mutual contact with (a private, sustained relationship outside the minor's network). Conversations are tracked for adult and unknown-age accounts, and for minors writing to a younger band.",
+    minorDirected: true,
+    compute: ({ summary }) =>
+      summary.privateChatDays14d < 0 ? undefined : summary.privateChatDays14d,
+  },
+  {
+    name: 'private_minor_messages_7d',
+    window: '7 days (UTC days)',
+    explanation:
+      'Most messages, in the last 7 days, from this account to one minor it shares no mutual contact with.',
+    minorDirected: true,
+    compute: ({ summary }) =>
+      summary.privateMessages7d < 0 ? undefined : summary.privateMessages7d,
+  },
+  {
+    name: 'new_private_minor_messages_7d',
+    window: '7 days (UTC days), contact < 30 days old',
+    explanation:
+      'Most messages, in the last 7 days, to one minor this account itself first contacted less than 30 days ago and shares no mutual contact with: an intense new relationship the account started with a stranger.',
+    minorDirected: true,
+    compute: ({ summary }) =>
+      summary.newPrivateMessages7d < 0 ? undefined : summary.newPrivateMessages7d,
+  },
+  {
+    name: 'private_minor_escalation',
+    window: '7 days vs the 7 before',
+    explanation:
+      'Largest rise in message frequency to one minor without mutual contacts: messages in the last 7 days over (messages in the 7 days before + 7), once the conversation was observed for 14 days.',
+    minorDirected: true,
+    compute: ({ summary }) => (summary.escalation < 0 ? undefined : summary.escalation),
+  },
+  {
+    name: 'unanswered_private_minor_messages',
+    window: 'since the last reply',
+    explanation:
+      'Most messages sent to one minor without mutual contacts since that minor last wrote back (persistence after non-response).',
+    minorDirected: true,
+    compute: ({ summary }) => (summary.unreplied < 0 ? undefined : summary.unreplied),
+  },
   textSignal('age_probe', 0, 'age probing ("how old are you")'),
   textSignal('location_probe', 1, 'location probing ("what school do you go to")'),
   textSignal('secrecy', 2, 'secrecy requests ("keep this between us")'),
@@ -161,10 +204,9 @@ export const RISK_SIGNALS: readonly RiskSignal[] = [
     explanation: 'Number of distinct text categories seen: grooming moves through several stages.',
     minorDirected: true,
     compute: ({ state }) => {
-      const t = state.textCounts;
-      if (t === null) return undefined;
+      if (!state.hasText) return undefined;
       let n = 0;
-      for (let i = 0; i < TEXT_CATEGORIES.length; i++) if ((t[i] as number) > 0) n++;
+      for (let i = 0; i < TEXT_CATEGORIES.length; i++) if (state.textCount(i) > 0) n++;
       return n;
     },
   },

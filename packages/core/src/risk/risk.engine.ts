@@ -1,5 +1,6 @@
 import {
   C_FLAGS,
+  C_FIRST,
   C_LAST,
   C_REQ,
   C_STRIDE,
@@ -10,30 +11,68 @@ import {
   CF_RECONTACT,
   CF_REQUESTED,
   CONTACT_CAP,
-  CONV_EV_STRIDE,
   CONV_EVIDENCE_CAP,
   CONVERSATION_CAP,
-  EV_STRIDE,
+  CV_COUNTS,
+  CV_DAY,
+  CV_DAYMASK,
+  CV_EV,
+  CV_EV_STRIDE,
+  CV_FIRST,
+  CV_FLAGS,
+  CV_LAST,
+  CV_PARTNER,
+  CV_RECEIVED,
+  CV_SENT,
+  CV_SINCE,
+  CV_STRIDE,
+  CV_UNREPLIED,
+  CVF_INITIATED,
+  CVF_NO_MUTUAL,
+  IN_MINOR,
+  IN_STRIDE,
   INBOUND_CAP,
+  S_CONTACTS,
+  S_CONVS,
+  S_INBOUND,
+  S_TEXT,
+  STATE_WORDS,
+  TEXT_EV,
+  TEXT_EV_STRIDE,
   type AccountRiskState,
-  type ConversationState,
 } from './account-state.model.js';
-import { DAY, summarizeContacts, WEEK } from './contact-summary.js';
+import { DAY, shiftDays, summarizeContacts, WEEK } from './contact-summary.js';
 import { conversationScoreValue, scoreConversation } from './conversation.score.js';
 import { DedupWindow } from './dedup.window.js';
 import { recommendInterventions } from './interventions.policy.js';
-import { isMinorBand, type MessageEvent, type RiskEvent } from './risk-event.model.js';
+import {
+  isMinorBand,
+  type AgeBand,
+  type MessageEvent,
+  type RiskEvent,
+} from './risk-event.model.js';
 import type { AccountRisk, EvidenceSpan, RiskReason } from './risk-result.model.js';
 import { DEFAULT_RISK_RULES } from './risk-rules.defaults.js';
 import type { RiskLevel, RiskRules, SignalName } from './risk-rules.model.js';
 import { RISK_SIGNALS, type SignalContext } from './risk-signal.catalog.js';
 import { MemoryRiskStateStore, type RiskStateStore } from './risk-state-store.port.js';
-import { TEXT_CATEGORIES, type TextMatch } from './text-category.model.js';
+import { TEXT_CATEGORIES } from './text-category.model.js';
 import { LEXICON_EN } from './text-lexicon-en.data.js';
 import { DEFAULT_TEXT_PATTERNS, TextDetector, type Lexicon } from './text.detector.js';
 
 /** Distinct evidence phrases remembered by one engine. */
 const MAX_PHRASES = 65_536;
+/**
+ * Producer-chosen strings referenced by account state (event ids of evidence messages,
+ * conversation ids) are kept in one engine-wide table, not per account, so per-account state
+ * has a fixed worst case whatever the producer sends. Bounded: past this many entries the
+ * oldest are forgotten (the evidence is then shown without its event id).
+ */
+export const MAX_SIDE_STRINGS = 262_144;
+/** Side-table slots per account: 8 text evidence ids, 4 conversation ids, 12 conversation evidence ids. */
+const SLOTS = 32;
+const SLOT_CONV_ID = 8;
+const SLOT_CONV_EV = 12;
 
 /** Options of a {@link RiskEngine}. */
 export interface RiskEngineOptions {
@@ -66,6 +105,15 @@ export interface RiskEngineStats {
   /** Of those, to minors: newMinorContacts / newContacts is the measured base rate. */
   newMinorContacts: number;
 }
+
+/** Age order for conversations: a row is kept when the sender's rank is above the minor's. */
+const BAND_RANK: Readonly<Record<AgeBand, number>> = {
+  under13: 0,
+  '13-15': 1,
+  '16-17': 2,
+  adult: 3,
+  unknown: 3,
+};
 
 /** Map a score to a level by the rules' thresholds. */
 export function levelOf(score: number, rules: RiskRules): RiskLevel {
@@ -109,6 +157,7 @@ export class RiskEngine {
   // Interned evidence phrases; ref 0 is the generic label used once the table is full.
   private readonly phrases: string[] = ['[match]'];
   private readonly phraseRef = new Map<string, number>([['[match]', 0]]);
+  private readonly side = new Map<number, string>();
 
   /** @param options rules, store, dedup window and peak callback */
   constructor(options: RiskEngineOptions = {}) {
@@ -172,12 +221,16 @@ export class RiskEngine {
       case 'message': {
         const changed = this.contact(a, b, ta, CF_MESSAGED);
         this.markAnswered(b, a.ref);
-        const back = b.conversations?.find((c) => c.partner === a.ref);
-        if (back !== undefined) back.received++;
-        // A message to a known contact without text hits changes nothing a signal counts,
-        // and time only shrinks windows, so the score cannot rise: skip the rescore (most
-        // events are such messages).
-        if (this.message(a, b, ta, e) !== 0 || changed) this.rescore(a, ta, e.atMs);
+        const back = b.findConversation(a.ref);
+        if (back >= 0) {
+          const o = S_CONVS + back * CV_STRIDE;
+          b.data![o + CV_RECEIVED]!++;
+          b.data![o + CV_UNREPLIED] = 0;
+        }
+        // A message that adds no contact, no text hit and no adult-to-minor conversation
+        // traffic changes nothing a signal counts, and time only shrinks windows, so the
+        // score cannot rise: skip the rescore (most events are such messages).
+        if (this.message(a, b, ta, e) || changed) this.rescore(a, ta, e.atMs);
         a.messagesSent++;
         break;
       }
@@ -187,7 +240,7 @@ export class RiskEngine {
         this.inbound(b, a, tb);
         b.lastBlockedAt = tb;
         const i = b.findContact(a.ref);
-        if (i >= 0 && b.contacts !== null) b.contacts[i * C_STRIDE + C_FLAGS]! |= CF_DECLINED;
+        if (i >= 0) b.data![S_CONTACTS + i * C_STRIDE + C_FLAGS]! |= CF_DECLINED;
         // Only blocks of adult or unknown-age accounts arm the block-evasion signal: minors
         // blocking each other is ordinary friction.
         if (!isMinorBand(b.band)) a.blockGivenAt = ta;
@@ -286,13 +339,20 @@ export class RiskEngine {
     const score = roundScore(raw);
     const level = levelOf(raw, this.rules);
     const reasons = this.reasons(s, nowSec);
-    const conversations = (s.conversations ?? [])
-      .map((c) =>
-        scoreConversation(c, this.rules, this.store.byRef(c.partner)?.user ?? '?', (r) =>
-          this.phrase(r),
-        ),
-      )
-      .sort((x, y) => y.score - x.score);
+    const conversations = [];
+    for (let row = 0; row < s.convLen; row++) {
+      const o = S_CONVS + row * CV_STRIDE;
+      const base = s.ref * SLOTS;
+      conversations.push(
+        scoreConversation(s.data!, o, this.rules, {
+          partner: this.store.byRef(s.data![o + CV_PARTNER] as number)?.user ?? '?',
+          conversation: this.side.get(base + SLOT_CONV_ID + row),
+          phrase: (r) => this.phrase(r),
+          eventId: (k) => this.side.get(base + SLOT_CONV_EV + row * CONV_EVIDENCE_CAP + k),
+        }),
+      );
+    }
+    conversations.sort((x, y) => y.score - x.score);
     const minors = this.recentMinors(s, nowSec);
     return {
       user,
@@ -351,16 +411,16 @@ export class RiskEngine {
       }
       i = this.insertContact(a, minor);
       if (i < 0) return true;
-      const c = a.contacts!;
-      const o = i * C_STRIDE;
+      const c = a.data!;
+      const o = S_CONTACTS + i * C_STRIDE;
       c[o] = b.ref;
       c[o + 1] = t;
       c[o + C_LAST] = t;
       c[o + C_REQ] = 0;
       c[o + C_FLAGS] = minor && b.blockGivenAt >= 0 && t - b.blockGivenAt < WEEK ? CF_RECONTACT : 0;
     }
-    const c = a.contacts!;
-    const o = i * C_STRIDE;
+    const c = a.data!;
+    const o = S_CONTACTS + i * C_STRIDE;
     c[o + C_LAST] = t;
     if (flag === CF_REQUESTED && c[o + C_REQ] === 0) {
       c[o + C_REQ] = t;
@@ -379,14 +439,13 @@ export class RiskEngine {
    * contacts, which keeps scores monotone) — it is then only counted, not stored.
    */
   private insertContact(a: AccountRiskState, minor: boolean): number {
-    if (a.contacts === null) a.contacts = new Uint32Array(CONTACT_CAP * C_STRIDE);
+    const c = a.grow(S_TEXT);
     if (a.contactsLen < CONTACT_CAP) return a.contactsLen++;
-    const c = a.contacts;
     let best = -1;
     let bestT = Infinity;
     let bestAny = -1;
     let bestAnyT = Infinity;
-    for (let i = 0, o = 0; i < CONTACT_CAP; i++, o += C_STRIDE) {
+    for (let i = 0, o = S_CONTACTS; i < CONTACT_CAP; i++, o += C_STRIDE) {
       const t = c[o + C_LAST] as number;
       const isMinor = isMinorBand(this.store.byRef(c[o] as number)?.band ?? 'unknown');
       if (!isMinor && t < bestT) {
@@ -403,14 +462,13 @@ export class RiskEngine {
 
   private markAnswered(s: AccountRiskState, ref: number): void {
     const i = s.findContact(ref);
-    if (i >= 0 && s.contacts !== null) s.contacts[i * C_STRIDE + C_FLAGS]! |= CF_ANSWERED;
+    if (i >= 0) s.data![S_CONTACTS + i * C_STRIDE + C_FLAGS]! |= CF_ANSWERED;
   }
 
   private inbound(s: AccountRiskState, from: AccountRiskState, t: number): void {
-    if (s.inbound === null) s.inbound = new Uint32Array(INBOUND_CAP * 3);
-    const b = s.inbound;
-    for (let i = 0, o = 0; i < s.inboundLen; i++, o += 3) {
-      if (b[o] === from.ref) {
+    const b = s.grow(S_CONTACTS);
+    for (let i = 0, o = S_INBOUND; i < s.inboundLen; i++, o += IN_STRIDE) {
+      if (((b[o] as number) & ~IN_MINOR) === from.ref) {
         b[o + 1] = t;
         return;
       }
@@ -421,103 +479,137 @@ export class RiskEngine {
       // Full: replace the oldest entry.
       i = 0;
       for (let j = 1; j < INBOUND_CAP; j++)
-        if ((b[j * 3 + 1] as number) < (b[i * 3 + 1] as number)) i = j;
+        if (
+          (b[S_INBOUND + j * IN_STRIDE + 1] as number) <
+          (b[S_INBOUND + i * IN_STRIDE + 1] as number)
+        )
+          i = j;
     }
-    b[i * 3] = from.ref;
-    b[i * 3 + 1] = t;
-    b[i * 3 + 2] = isMinorBand(from.band) ? 1 : 0;
+    const o = S_INBOUND + i * IN_STRIDE;
+    b[o] = (from.ref | (isMinorBand(from.band) ? IN_MINOR : 0)) >>> 0;
+    b[o + 1] = t;
   }
 
-  /** Text and conversation bookkeeping of a message; returns the mask of categories hit. */
-  private message(a: AccountRiskState, b: AccountRiskState, t: number, e: MessageEvent): number {
+  /**
+   * Text and conversation bookkeeping of a message. Returns true when a signal input changed:
+   * a text hit, or a message of an adult or unknown-age account to a minor (conversation
+   * volume and day counts).
+   */
+  private message(a: AccountRiskState, b: AccountRiskState, t: number, e: MessageEvent): boolean {
     const minorTo = isMinorBand(b.band);
     // Text is scored only towards minors and unknown-age users: adult-to-adult talk about
     // meeting or apps is ordinary and not the engine's business.
     let mask = 0;
-    let matches: TextMatch[] = [];
+    const matches =
+      e.text !== undefined && (minorTo || b.band === 'unknown') ? this.detector.detect(e.text) : [];
     if (e.text !== undefined && (minorTo || b.band === 'unknown')) {
-      matches = this.detector.detect(e.text);
-      if (matches.length > 0 && a.textCounts === null) {
-        a.textCounts = new Uint16Array(TEXT_CATEGORIES.length);
-        a.textEvidence = new Array<number>(TEXT_CATEGORIES.length * EV_STRIDE).fill(-1);
-      } else if (a.textCounts === null) {
-        // Text was sent but nothing matched: text signals become computable (value 0).
-        a.textCounts = new Uint16Array(TEXT_CATEGORIES.length);
-      }
-      for (const m of matches) {
-        const ci = TEXT_CATEGORIES.indexOf(m.category);
-        const bit = 1 << ci;
-        if (mask & bit) continue;
-        mask |= bit;
-        if ((a.textCounts[ci] as number) < 65535) a.textCounts[ci]!++;
-        a.textEvidence ??= new Array<number>(TEXT_CATEGORIES.length * EV_STRIDE).fill(-1);
-        const o = ci * EV_STRIDE;
-        if (a.textEvidence[o] === -1) {
-          a.textEvidence[o] = m.start;
-          a.textEvidence[o + 1] = m.end;
-          a.textEvidence[o + 2] = t;
-          a.textEvidence[o + 3] = this.intern(m.evidence);
-          if (e.id !== undefined) {
-            a.textEvidenceIds ??= new Array<string | undefined>(TEXT_CATEGORIES.length).fill(
-              undefined,
-            );
-            a.textEvidenceIds[ci] = e.id;
+      // Text was sent: text signals become computable (value 0 until a hit).
+      a.hasText = true;
+      if (matches.length > 0) {
+        const d = a.grow(S_CONVS);
+        for (const m of matches) {
+          const ci = TEXT_CATEGORIES.indexOf(m.category);
+          const bit = 1 << ci;
+          if (mask & bit) continue;
+          mask |= bit;
+          const n = a.textCount(ci);
+          const w = S_TEXT + (ci >> 1);
+          if (n === 0) {
+            const o = S_TEXT + TEXT_EV + ci * TEXT_EV_STRIDE;
+            d[o] = (m.start & 0xffff) | ((m.end & 0xffff) << 16);
+            d[o + 1] = t;
+            d[o + 2] = this.intern(m.evidence);
+            if (e.id !== undefined) this.setSide(a.ref * SLOTS + ci, e.id);
           }
+          if (n < 0xffff) d[w] = (d[w] as number) + (ci & 1 ? 0x10000 : 1);
         }
       }
     }
-    if (!minorTo || isMinorBand(a.band)) return mask;
-    // Conversation-level state: adult or unknown-age account writing to a minor.
-    a.conversations ??= [];
-    let conv = a.conversations.find((c) => c.partner === b.ref);
-    if (conv === undefined) {
+    if (!minorTo || BAND_RANK[a.band] <= BAND_RANK[b.band]) return mask !== 0;
+    // Conversation-level state: an adult or unknown-age account writing to a minor, or a
+    // minor writing to a younger minor (bands are self-declared; the sender factor damps it).
+    const d = a.grow(STATE_WORDS);
+    const day = Math.floor(t / DAY);
+    let row = a.findConversation(b.ref);
+    if (row < 0) {
       const i = a.findContact(b.ref);
-      const flags =
-        i >= 0 && a.contacts !== null ? (a.contacts[i * C_STRIDE + C_FLAGS] as number) : 0;
-      conv = {
-        partner: b.ref,
-        conversation: e.conversation,
-        sent: 0,
-        received: 0,
-        categories: 0,
-        evidence: [],
-        evidenceIds: undefined,
-        noMutual: (flags & CF_NO_MUTUAL) !== 0 || (!a.hasFriend(b.ref) && !a.hasMutual(b)),
-        firstAt: t,
-        lastAt: t,
-      } satisfies ConversationState;
-      if (a.conversations.length >= CONVERSATION_CAP) {
+      const flags = i >= 0 ? (d[S_CONTACTS + i * C_STRIDE + C_FLAGS] as number) : 0;
+      const noMutual = (flags & CF_NO_MUTUAL) !== 0 || (!a.hasFriend(b.ref) && !a.hasMutual(b));
+      if (a.convLen < CONVERSATION_CAP) row = a.convLen++;
+      else {
         // Keep the riskiest conversations; among equals the most recent.
-        let worst = 0;
+        row = 0;
         let worstKey = Infinity;
-        a.conversations.forEach((c, j) => {
-          const key = conversationScoreValue(c, this.rules) * 1e10 + c.lastAt;
+        for (let j = 0; j < CONVERSATION_CAP; j++) {
+          const key =
+            conversationScoreValue(d, S_CONVS + j * CV_STRIDE, this.rules) * 1e10 +
+            (d[S_CONVS + j * CV_STRIDE + CV_LAST] as number);
           if (key < worstKey) {
             worstKey = key;
-            worst = j;
+            row = j;
           }
-        });
-        a.conversations[worst] = conv;
-      } else a.conversations.push(conv);
+        }
+        this.side.delete(a.ref * SLOTS + SLOT_CONV_ID + row);
+        for (let k = 0; k < CONV_EVIDENCE_CAP; k++)
+          this.side.delete(a.ref * SLOTS + SLOT_CONV_EV + row * CONV_EVIDENCE_CAP + k);
+      }
+      const o = S_CONVS + row * CV_STRIDE;
+      d.fill(0, o, o + CV_STRIDE);
+      d[o + CV_PARTNER] = b.ref;
+      d[o + CV_FLAGS] =
+        (noMutual ? CVF_NO_MUTUAL : 0) | (b.findContact(a.ref) < 0 ? CVF_INITIATED : 0);
+      d[o + CV_DAY] = day;
+      d[o + CV_SINCE] = t;
+      d[o + CV_FIRST] = i >= 0 ? (d[S_CONTACTS + i * C_STRIDE + C_FIRST] as number) : t;
+      if (e.conversation !== undefined)
+        this.setSide(a.ref * SLOTS + SLOT_CONV_ID + row, e.conversation);
     }
-    conv.sent++;
-    conv.lastAt = t;
-    const fresh = mask & ~conv.categories;
+    const o = S_CONVS + row * CV_STRIDE;
+    d[o + CV_SENT]!++;
+    d[o + CV_UNREPLIED]!++;
+    d[o + CV_LAST] = t;
+    const shift = day - (d[o + CV_DAY] as number);
+    if (shift > 0) {
+      d[o + CV_DAY] = day;
+      d[o + CV_DAYMASK] = shift >= 32 ? 0 : ((d[o + CV_DAYMASK] as number) << shift) >>> 0;
+      shiftDays(d, o + CV_COUNTS, shift);
+    }
+    d[o + CV_DAYMASK] = ((d[o + CV_DAYMASK] as number) | 1) >>> 0;
+    if (((d[o + CV_COUNTS] as number) & 0xff) < 0xff) d[o + CV_COUNTS]!++;
+    const flags = d[o + CV_FLAGS] as number;
+    const fresh = mask & ~flags & 0xff;
     if (fresh !== 0) {
+      let kept = (flags >>> 12) & 3;
       for (const m of matches) {
         const ci = TEXT_CATEGORIES.indexOf(m.category);
-        if ((fresh & (1 << ci)) === 0 || conv.evidence.length >= CONV_EVIDENCE_CAP * CONV_EV_STRIDE)
-          continue;
-        if (conv.evidence.some((x, k) => k % CONV_EV_STRIDE === 0 && x === ci)) continue;
-        conv.evidence.push(ci, m.start, m.end, t, this.intern(m.evidence));
-        if (e.id !== undefined) {
-          conv.evidenceIds ??= [];
-          conv.evidenceIds[conv.evidence.length / CONV_EV_STRIDE - 1] = e.id;
-        }
+        if ((fresh & (1 << ci)) === 0 || kept >= CONV_EVIDENCE_CAP) continue;
+        let dup = false;
+        for (let k = 0; k < kept; k++)
+          if (((d[o + CV_EV + k * CV_EV_STRIDE] as number) & 0xf) === ci) dup = true;
+        if (dup) continue;
+        const x = o + CV_EV + kept * CV_EV_STRIDE;
+        d[x] = ci | (this.intern(m.evidence) << 4);
+        d[x + 1] = (m.start & 0xffff) | ((m.end & 0xffff) << 16);
+        d[x + 2] = t;
+        if (e.id !== undefined)
+          this.setSide(a.ref * SLOTS + SLOT_CONV_EV + row * CONV_EVIDENCE_CAP + kept, e.id);
+        kept++;
+      }
+      d[o + CV_FLAGS] = (flags & ~(3 << 12)) | (kept << 12);
+    }
+    d[o + CV_FLAGS] = (d[o + CV_FLAGS] as number) | mask;
+    return true;
+  }
+
+  private setSide(key: number, value: string): void {
+    this.side.delete(key);
+    this.side.set(key, value);
+    if (this.side.size > MAX_SIDE_STRINGS) {
+      for (const k of this.side.keys()) {
+        this.side.delete(k);
+        break;
       }
     }
-    conv.categories |= mask;
-    return mask;
   }
 
   /**
@@ -542,21 +634,22 @@ export class RiskEngine {
   }
 
   private textEvidenceFor(s: AccountRiskState, signal: string): EvidenceSpan[] | undefined {
-    const ev = s.textEvidence;
-    if (ev === null || !signal.startsWith('text_')) return undefined;
+    const d = s.data;
+    if (d === null || !signal.startsWith('text_')) return undefined;
     const ci = TEXT_CATEGORIES.indexOf(signal.slice(5) as never);
     const cats = ci >= 0 ? [ci] : TEXT_CATEGORIES.map((_, i) => i);
     const out: EvidenceSpan[] = [];
     for (const c of cats) {
-      const o = c * EV_STRIDE;
-      if (ev[o] === -1 || ev[o] === undefined) continue;
+      if (s.textCount(c) === 0) continue;
+      const o = S_TEXT + TEXT_EV + c * TEXT_EV_STRIDE;
+      const se = d[o] as number;
       out.push(
         toSpan({
-          match: this.phrase(ev[o + 3]!),
-          start: ev[o],
-          end: ev[o + 1]!,
-          atMs: ev[o + 2]! * 1000,
-          eventId: s.textEvidenceIds?.[c],
+          match: this.phrase(d[o + 2] as number),
+          start: se & 0xffff,
+          end: se >>> 16,
+          atMs: (d[o + 1] as number) * 1000,
+          eventId: this.side.get(s.ref * SLOTS + c),
         }),
       );
     }
@@ -565,9 +658,9 @@ export class RiskEngine {
 
   private recentMinors(s: AccountRiskState, nowSec: number): string[] {
     const out: string[] = [];
-    const c = s.contacts;
+    const c = s.data;
     if (c === null) return out;
-    for (let i = 0, o = 0; i < s.contactsLen; i++, o += C_STRIDE) {
+    for (let i = 0, o = S_CONTACTS; i < s.contactsLen; i++, o += C_STRIDE) {
       const other = this.store.byRef(c[o] as number);
       if (
         other !== undefined &&
