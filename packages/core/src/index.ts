@@ -79,3 +79,7 @@ export * from './reports/cybertip-report.builder.js';
 export * from './reports/report-submission.machine.js';
 export * from './ports/report-destination.port.js';
 export * from './ports/report-submission-store.port.js';
+export * from './sharing/exchange.model.js';
+export * from './sharing/exchange.importer.js';
+export * from './sharing/feed.format.js';
+export * from './ports/signal-exchange.port.js';

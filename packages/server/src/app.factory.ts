@@ -7,6 +7,8 @@ import { authRoutes } from './routes/auth.routes.js';
 import { consoleRoutes, findConsoleDir } from './routes/console.routes.js';
 import { bankRoutes, IMPORT_CONTENT_TYPES } from './routes/banks.routes.js';
 import { eventRoutes, NDJSON_TYPE } from './routes/events.routes.js';
+import { exchangeRoutes } from './routes/exchanges.routes.js';
+import { feedRoutes } from './routes/feeds.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
@@ -159,6 +161,8 @@ export async function buildApp(
   eventRoutes(app, ctx);
   authRoutes(app, ctx);
   userRoutes(app, ctx);
+  feedRoutes(app, ctx);
+  exchangeRoutes(app, ctx);
   await consoleRoutes(app, findConsoleDir(ctx.config.consoleDir));
   return app;
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { BankMatcher, DEFAULT_CASE_POLICY, IndexSync } from '@lifeguard/core';
 import { HashPool } from '@lifeguard/media';
 import {
@@ -6,6 +7,7 @@ import {
   KyselyAuditLog,
   KyselyCaseStore,
   KyselyBankActionStore,
+  KyselyExchangeStore,
   KyselyJobQueue,
   KyselyRiskEventLog,
   KyselyUserStore,
@@ -21,6 +23,9 @@ import { openVault } from './evidence/vault.factory.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
 import { RiskIntake } from './risk/risk-intake.service.js';
 import { WebhookSender } from './webhooks/webhook.sender.js';
+import { ExchangeService } from './sharing/exchange.service.js';
+import { loadOrCreateFeedKey, type FeedSigningKey } from './sharing/feed-key.js';
+import { SharingMetrics } from './sharing/sharing.metrics.js';
 
 /**
  * Everything a request handler needs, assembled once per process and passed in (no
@@ -63,6 +68,12 @@ export class ServerContext {
    * for media review copies (`media/<sha256>`) and preserved evidence (`evidence/...`).
    */
   readonly blobs: VaultBlobStore;
+  /** The feed signing key (roles with an HTTP API; generated on first start). */
+  readonly feedKey: FeedSigningKey | undefined;
+  /** Feed and exchange metrics. */
+  readonly sharingMetrics: SharingMetrics;
+  /** Exchange subscriptions and their poller. */
+  readonly exchanges: ExchangeService;
   /** HTTP requests being handled now (for draining on shutdown). */
   inFlight = 0;
   private actions: ReadonlyMap<number, string> = new Map();
@@ -118,6 +129,24 @@ export class ServerContext {
       jobDepth: () => this.jobs.depth(),
     });
     this.webhooks = new WebhookSender(this.outbox, config.webhooks, this.metrics);
+    this.feedKey =
+      config.role === 'worker'
+        ? undefined
+        : loadOrCreateFeedKey(
+            config.sharing.feedKeyFile ?? join(config.dataDir, 'feed-signing-key.pem'),
+          );
+    this.sharingMetrics = new SharingMetrics(this.metrics.registry);
+    this.exchanges = new ExchangeService(
+      store,
+      new KyselyExchangeStore(store.kysely),
+      this.sharingMetrics,
+      {
+        requestTimeoutMs: config.sharing.requestTimeoutMs,
+        tickMs: config.sharing.pollTickMs,
+        warn: notice,
+        onChanged: () => this.catchUp(),
+      },
+    );
   }
 
   /**
@@ -135,6 +164,7 @@ export class ServerContext {
       this.refreshActions().catch(() => undefined);
     }, this.config.indexPollMs);
     this.actionsTimer.unref();
+    if (this.config.role !== 'api' && this.config.sharing.pollExchanges) this.exchanges.start();
   }
 
   /** Per-bank actions by bank id (as last read). */
@@ -158,6 +188,7 @@ export class ServerContext {
   /** Stop the index loop and the workers. The store is closed by its owner. */
   async stop(): Promise<void> {
     if (this.actionsTimer) clearInterval(this.actionsTimer);
+    await this.exchanges.stop();
     await this.sync.stop();
     await this.pool.close();
   }

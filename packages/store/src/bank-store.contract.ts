@@ -292,7 +292,12 @@ export function bankStoreContract(label: string, makeHarness: () => Promise<Stor
       const removal = { kind: 'entry_remove', entryId: ids[1], bankId: b.id };
       expect(changes.filter((c) => c.kind === 'entry_remove')).toEqual([
         { seq: changes[2]!.seq, ...removal },
-        { seq: expect.any(Number) as number, ...removal },
+        // The removal itself is a tombstone carrying the removed signal (migration 0010).
+        {
+          seq: expect.any(Number) as number,
+          ...removal,
+          signal: { signalType: 'pdq', value: expect.stringMatching(/^[0-9a-f]{64}$/) as string },
+        },
       ]);
       const state = new Map<number, BankEntry>();
       replay(state, changes);
@@ -381,6 +386,65 @@ export function bankStoreContract(label: string, makeHarness: () => Promise<Stor
       expect(seen).toEqual(truth);
       // 3 writers x (9 calls of 1 + 8 of 2 + 8 of 3 entries)
       expect(seen.length).toBe(3 * 49);
+    });
+
+    it('records tombstones with the removed signal and opinion, per bank', async () => {
+      const a = await store.createBank({ name: 'a' });
+      const b = await store.createBank({ name: 'b' });
+      const [x, y, z] = randomPdqEntries(3) as [NewBankEntry, NewBankEntry, NewBankEntry];
+      await store.addEntries(a.id, [x, y]);
+      await store.addEntries(b.id, [z]);
+      const start = await store.currentSeq();
+      const [ex] = (await store.changesSince(0, 100, a.id)).flatMap((c) =>
+        c.kind === 'entry_upsert' && c.entry.value === x.value ? [c.entry] : [],
+      );
+      expect(await store.removeEntry(ex!.id, { opinion: 'false_positive' })).toBe(true);
+      // By value: y is removed, z is in another bank and the unknown value is ignored.
+      const removed = await store.removeSignals(a.id, [
+        { signalType: 'pdq', value: y.value.toUpperCase() },
+        { signalType: 'pdq', value: z.value },
+        { signalType: 'md5', value: randomHex(32) },
+      ]);
+      expect(removed).toBe(1);
+      expect(await store.removeSignals(a.id, [{ signalType: 'pdq', value: y.value }])).toBe(0);
+      const tail = await store.changesSince(start, 100, a.id);
+      expect(tail).toEqual([
+        {
+          seq: expect.any(Number) as number,
+          kind: 'entry_remove',
+          entryId: ex!.id,
+          bankId: a.id,
+          signal: { signalType: 'pdq', value: x.value },
+          opinion: 'false_positive',
+        },
+        {
+          seq: expect.any(Number) as number,
+          kind: 'entry_remove',
+          entryId: expect.any(Number) as number,
+          bankId: a.id,
+          signal: { signalType: 'pdq', value: y.value },
+        },
+      ]);
+      // The per-bank read leaves other banks out; the global one has everything.
+      const bOnly = await store.changesSince(0, 100, b.id);
+      expect(
+        bOnly.every(
+          (c) =>
+            ('bankId' in c ? c.bankId : c.kind === 'entry_upsert' ? c.entry.bankId : c.bank.id) ===
+            b.id,
+        ),
+      ).toBe(true);
+      expect(bOnly.some((c) => c.kind === 'entry_upsert' && c.entry.value === z.value)).toBe(true);
+      expect((await store.countEntries(b.id)).total).toBe(1);
+      expect((await store.countEntries(a.id)).total).toBe(0);
+      await expectCode(
+        store.removeSignals(9999, [{ signalType: 'pdq', value: x.value }]),
+        'LG_ERR_NOT_FOUND',
+      );
+      await expectCode(
+        store.removeSignals(a.id, [{ signalType: 'pdq', value: 'zz' }]),
+        'LG_ERR_INVALID_HASH',
+      );
     });
   });
 }

@@ -12,6 +12,8 @@ import {
   type IndexEntry,
   type NewBank,
   type NewBankEntry,
+  type RemoveOptions,
+  type Signal,
   type SignalType,
 } from '@lifeguard/core';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -415,19 +417,83 @@ export class KyselyBankStore implements BankStore {
   }
 
   /** {@inheritDoc BankStore.removeEntry} */
-  async removeEntry(entryId: number): Promise<boolean> {
+  async removeEntry(entryId: number, options: RemoveOptions = {}): Promise<boolean> {
     return this.write(async (trx) => {
       const row = await trx
         .deleteFrom('lg_bank_entries')
         .where('id', '=', entryId)
-        .returning('bank_id')
+        .returning(['bank_id', 'signal_type', 'value'])
         .executeTakeFirst();
       if (!row) return false;
       await trx
         .insertInto('lg_bank_changes')
-        .values({ kind: 'entry_remove', bank_id: row.bank_id, entry_id: entryId })
+        .values({
+          kind: 'entry_remove',
+          bank_id: row.bank_id,
+          entry_id: entryId,
+          signal_type: row.signal_type,
+          value: row.value,
+          opinion: options.opinion ?? null,
+        })
         .execute();
       return true;
+    });
+  }
+
+  /** {@inheritDoc BankStore.removeSignals} */
+  async removeSignals(
+    bankId: number,
+    signals: readonly Signal[],
+    options: RemoveOptions = {},
+  ): Promise<number> {
+    const pairs = signals.map((s) => [s.signalType, canonicalSignalValue(s.signalType, s.value)]);
+    const opinion = options.opinion ?? null;
+    return this.write(async (trx) => {
+      const bank = await trx
+        .selectFrom('lg_banks')
+        .select('id')
+        .where('id', '=', bankId)
+        .executeTakeFirst();
+      if (!bank) throw notFound('bank', bankId);
+      let removed = 0;
+      for (let i = 0; i < pairs.length; i += INSERT_ROWS) {
+        const chunk = JSON.stringify(pairs.slice(i, i + INSERT_ROWS));
+        if (this.dialect === 'sqlite') {
+          const gone = await sql<{ id: number; signal_type: string; value: string }>`
+            delete from lg_bank_entries
+            where bank_id = ${bankId}
+              and (signal_type, value) in
+                  (select j.value ->> 0, j.value ->> 1 from json_each(${chunk}) as j)
+            returning id, signal_type, value`.execute(trx);
+          const rows = gone.rows.sort((x, y) => x.id - y.id);
+          if (rows.length > 0) {
+            await sql`
+              insert into lg_bank_changes (kind, bank_id, entry_id, signal_type, value, opinion)
+              select 'entry_remove', ${bankId}, j.value ->> 0, j.value ->> 1, j.value ->> 2,
+                     ${opinion}
+              from json_each(${JSON.stringify(rows.map((r) => [r.id, r.signal_type, r.value]))}) as j
+              order by j.key`.execute(trx);
+          }
+          removed += rows.length;
+        } else {
+          const r = await sql<{ removed: string }>`
+            with gone as (
+              delete from lg_bank_entries e
+              using (select distinct x ->> 0 as signal_type, x ->> 1 as value
+                     from jsonb_array_elements(${chunk}::jsonb) as x) t
+              where e.bank_id = ${bankId} and e.signal_type = t.signal_type
+                and e.value = t.value
+              returning e.id, e.signal_type, e.value
+            ), changes as (
+              insert into lg_bank_changes (kind, bank_id, entry_id, signal_type, value, opinion)
+              select 'entry_remove', ${bankId}, id, signal_type, value, ${opinion}
+              from gone order by id
+            )
+            select count(*) as removed from gone`.execute(trx);
+          removed += Number(r.rows[0]?.removed ?? 0);
+        }
+      }
+      return removed;
     });
   }
 
@@ -579,10 +645,10 @@ export class KyselyBankStore implements BankStore {
   }
 
   /** {@inheritDoc BankStore.changesSince} */
-  async changesSince(afterSeq: number, limit = 10_000): Promise<BankChange[]> {
+  async changesSince(afterSeq: number, limit = 10_000, bankId?: number): Promise<BankChange[]> {
     // Entry changes join to the entry's current row; bank rows are few, so they are read in
     // a second query only when the page has bank changes (keeps the hot join narrow).
-    const rows = await this.db
+    let q = this.db
       .selectFrom('lg_bank_changes as c')
       .leftJoin('lg_bank_entries as e', (j) =>
         j.onRef('e.id', '=', 'c.entry_id').on('c.kind', '=', 'entry_upsert'),
@@ -602,11 +668,13 @@ export class KyselyBankStore implements BankStore {
         'e.note',
         'e.enabled',
         'e.added_at',
+        'c.signal_type as t_signal_type',
+        'c.value as t_value',
+        'c.opinion as t_opinion',
       ])
-      .where('c.seq', '>', afterSeq)
-      .orderBy('c.seq')
-      .limit(limit)
-      .execute();
+      .where('c.seq', '>', afterSeq);
+    if (bankId !== undefined) q = q.where('c.bank_id', '=', bankId);
+    const rows = await q.orderBy('c.seq').limit(limit).execute();
     const bankIds = [
       ...new Set(rows.filter((r) => r.kind === 'bank_upsert').map((r) => r.bank_id)),
     ];
@@ -653,6 +721,12 @@ export class KyselyBankStore implements BankStore {
           kind: 'entry_remove',
           entryId: Number(r.entry_id),
           bankId: Number(r.bank_id),
+          ...(r.kind === 'entry_remove' && r.t_signal_type && r.t_value
+            ? { signal: { signalType: r.t_signal_type as SignalType, value: r.t_value } }
+            : {}),
+          ...(r.kind === 'entry_remove' && r.t_opinion
+            ? { opinion: r.t_opinion as 'confirmed' | 'false_positive' }
+            : {}),
         });
       }
     }

@@ -70,6 +70,12 @@ export interface BankChangesTable {
   bank_id: number;
   /** Entry affected, for entry changes. */
   entry_id: number | string | null;
+  /** `entry_remove` since migration 0010: the removed signal's type (tombstone). */
+  signal_type?: string | null;
+  /** `entry_remove` since migration 0010: the removed signal's value (tombstone). */
+  value?: string | null;
+  /** `entry_remove` since migration 0010: the opinion behind the removal, if any. */
+  opinion?: string | null;
 }
 
 /** All tables, keyed by name. */

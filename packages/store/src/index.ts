@@ -23,3 +23,4 @@ export * from './blobs/vault-blob.store.js';
 export { sha256Hex } from './blobs/vault-envelope.codec.js';
 export * from './report-submission-store.kysely.js';
 export * from './blobs/s3-object.backend.js';
+export * from './exchange-store.kysely.js';

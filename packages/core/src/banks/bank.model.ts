@@ -86,6 +86,22 @@ export type NewBankEntry = Pick<BankEntry, 'signalType' | 'value'> &
   Partial<Pick<BankEntry, 'sourceId' | 'classification' | 'metadata' | 'note'>>;
 
 /**
+ * A publisher's opinion of a signal, as shared in hash-sharing feeds (after
+ * python-threatexchange's `SignalOpinionCategory`: POSITIVE_CLASS / NEGATIVE_CLASS).
+ * `confirmed`: a human confirmed the material is what the bank holds. `false_positive`: a
+ * human found it benign (a removal carrying it tells subscribers to drop the signal too).
+ */
+export type EntryOpinion = 'confirmed' | 'false_positive';
+
+/** A signal without the rest of an entry: its type and canonical value. */
+export interface Signal {
+  /** Signal type. */
+  readonly signalType: SignalType;
+  /** Canonical value (lowercase hex). */
+  readonly value: string;
+}
+
+/**
  * One row of the change feed: every write to banks or entries bumps a global, monotonically
  * increasing sequence so that each process can keep its in-memory index current by reading
  * the changes after the last sequence it has seen.
@@ -97,6 +113,13 @@ export type BankChange =
       readonly kind: 'entry_remove';
       readonly entryId: number;
       readonly bankId: number;
+      /**
+       * The removed signal (a tombstone for hash-sharing feeds). Recorded for removals since
+       * migration 0010; absent for older ones and for upserts of entries deleted since.
+       */
+      readonly signal?: Signal;
+      /** Why it was removed, when a reviewer said so (`false_positive`). */
+      readonly opinion?: EntryOpinion;
     }
   | { readonly seq: number; readonly kind: 'bank_upsert'; readonly bank: Bank }
   | { readonly seq: number; readonly kind: 'bank_remove'; readonly bankId: number };

@@ -1,4 +1,12 @@
-import type { Bank, BankChange, BankEntry, NewBank, NewBankEntry } from '../banks/bank.model.js';
+import type {
+  Bank,
+  BankChange,
+  BankEntry,
+  EntryOpinion,
+  NewBank,
+  NewBankEntry,
+  Signal,
+} from '../banks/bank.model.js';
 
 /** Result of a bulk add: how many entries were new and how many were already present. */
 export interface AddEntriesResult {
@@ -6,6 +14,12 @@ export interface AddEntriesResult {
   readonly added: number;
   /** Entries skipped because the bank already had the same (signalType, value). */
   readonly duplicates: number;
+}
+
+/** Options of {@link BankStore.removeEntry} and {@link BankStore.removeSignals}. */
+export interface RemoveOptions {
+  /** The reviewer's opinion behind the removal, recorded in the tombstone. */
+  readonly opinion?: EntryOpinion;
 }
 
 /**
@@ -46,8 +60,22 @@ export interface BankStore {
   addEntries(bankId: number, entries: readonly NewBankEntry[]): Promise<AddEntriesResult>;
   /** Enable or disable an entry without deleting it. Throws `LG_ERR_NOT_FOUND`. */
   setEntryEnabled(entryId: number, enabled: boolean): Promise<void>;
-  /** Delete an entry. Returns false if it did not exist. */
-  removeEntry(entryId: number): Promise<boolean>;
+  /**
+   * Delete an entry. Returns false if it did not exist. The change log keeps the removed
+   * signal (and `opinion`, e.g. a reviewer's `false_positive`) as a tombstone for feeds.
+   */
+  removeEntry(entryId: number, options?: RemoveOptions): Promise<boolean>;
+  /**
+   * Delete the entries of bank `bankId` holding any of `signals` (values canonicalised like
+   * {@link addEntries}), in one transaction, with a tombstone change per removed entry.
+   * Signals the bank does not hold are ignored (idempotent). Returns how many were removed.
+   * Throws `LG_ERR_NOT_FOUND` if the bank does not exist.
+   */
+  removeSignals(
+    bankId: number,
+    signals: readonly Signal[],
+    options?: RemoveOptions,
+  ): Promise<number>;
   /** An entry by id, or undefined. */
   getEntry(entryId: number): Promise<BankEntry | undefined>;
   /** Stream a bank's entries in id order, in pages, with constant memory. */
@@ -69,8 +97,11 @@ export interface BankStore {
     readonly seq: Promise<number>;
     readonly pages: AsyncIterable<IndexEntry[]>;
   };
-  /** Changes with sequence strictly greater than `afterSeq`, oldest first, at most `limit`. */
-  changesSince(afterSeq: number, limit?: number): Promise<BankChange[]>;
+  /**
+   * Changes with sequence strictly greater than `afterSeq`, oldest first, at most `limit`.
+   * With `bankId`, only that bank's changes (a bank's hash-sharing feed; indexed).
+   */
+  changesSince(afterSeq: number, limit?: number, bankId?: number): Promise<BankChange[]>;
   /** The latest change sequence (0 when nothing was ever written). */
   currentSeq(): Promise<number>;
   /** Release connections. */

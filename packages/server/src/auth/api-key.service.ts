@@ -10,6 +10,8 @@ export const SCOPES = [
   'banks:write',
   'events:write',
   'risk:read',
+  'feeds:read',
+  'exchanges:write',
   'admin',
 ] as const;
 /** One of {@link SCOPES}. */

@@ -108,6 +108,24 @@ export interface AuthConfig {
   readonly loginLockoutSeconds: number;
 }
 
+/** Hash sharing: the signed feeds this instance publishes and the exchanges it polls. */
+export interface SharingConfig {
+  /**
+   * The Ed25519 feed signing key (PKCS#8 PEM), generated with mode 0600 on first start.
+   * Default `<dataDir>/feed-signing-key.pem`. Processes serving the same feeds (several
+   * `api` processes on PostgreSQL) must point at the same key.
+   */
+  readonly feedKeyFile: string | undefined;
+  /** Largest `limit` a feed page may be requested with (default 10,000 records). */
+  readonly maxFeedPage: number;
+  /** Run the exchange poller in this process (roles `all` and `worker`; default true). */
+  readonly pollExchanges: boolean;
+  /** Milliseconds between the poller's checks for exchanges that are due (default 1000). */
+  readonly pollTickMs: number;
+  /** Timeout of one request to an exchange (default 30 s). */
+  readonly requestTimeoutMs: number;
+}
+
 /** The one typed configuration object of the scanning service. */
 export interface ServerConfig {
   /** Process role. */
@@ -136,6 +154,8 @@ export interface ServerConfig {
   readonly actions: ActionRules;
   /** Webhooks on verdicts. */
   readonly webhooks: WebhookConfig;
+  /** Hash sharing (feeds and exchanges). */
+  readonly sharing: SharingConfig;
   /** Log level (`info`, `warn`, `error`, `silent`; default `info`). */
   readonly logLevel: string;
   /** Console logins and sessions. */
@@ -177,6 +197,13 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   }),
   actions: Object.freeze({ banks: {}, labels: {} }),
   webhooks: Object.freeze({ endpoints: [], maxAttempts: 8, backoffBaseMs: 1000, timeoutMs: 5000 }),
+  sharing: Object.freeze({
+    feedKeyFile: undefined,
+    maxFeedPage: 10_000,
+    pollExchanges: true,
+    pollTickMs: 1000,
+    requestTimeoutMs: 30_000,
+  }),
   logLevel: 'info',
   auth: Object.freeze({
     cookieSecure: false,
@@ -342,6 +369,7 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
     c.vault = mergeVaultConfig(c.vault, input.vault, origin === 'environment');
   }
   if (input.consoleDir !== undefined) c.consoleDir = str(input.consoleDir, 'consoleDir');
+  if (input.sharing !== undefined) c.sharing = sharingConfig(input.sharing, c.sharing);
   return c;
 }
 
@@ -370,6 +398,26 @@ function authConfig(v: unknown, base: AuthConfig): AuthConfig {
     if (v[k] !== undefined) a[k] = int(v[k], `auth.${k}`, min, max);
   }
   return a;
+}
+
+function sharingConfig(v: unknown, base: SharingConfig): SharingConfig {
+  if (!isObj(v)) bad('sharing', 'must be an object');
+  checkKeys(v, Object.keys(DEFAULT_SERVER_CONFIG.sharing), 'sharing');
+  const s = { ...base } as { -readonly [K in keyof SharingConfig]: SharingConfig[K] };
+  if (v.feedKeyFile !== undefined) s.feedKeyFile = str(v.feedKeyFile, 'sharing.feedKeyFile');
+  if (v.maxFeedPage !== undefined) {
+    s.maxFeedPage = int(v.maxFeedPage, 'sharing.maxFeedPage', 1, 100_000);
+  }
+  if (v.pollExchanges !== undefined) {
+    if (typeof v.pollExchanges !== 'boolean') bad('sharing.pollExchanges', 'must be a boolean');
+    s.pollExchanges = v.pollExchanges;
+  }
+  if (v.pollTickMs !== undefined)
+    s.pollTickMs = int(v.pollTickMs, 'sharing.pollTickMs', 10, 600_000);
+  if (v.requestTimeoutMs !== undefined) {
+    s.requestTimeoutMs = int(v.requestTimeoutMs, 'sharing.requestTimeoutMs', 100, 600_000);
+  }
+  return s;
 }
 
 function webhookConfig(v: unknown, base: WebhookConfig): WebhookConfig {

@@ -9,6 +9,7 @@ import {
   type BankFileFormat,
   type NewBank,
   type NewBankEntry,
+  type Signal,
 } from '@lifeguard/core';
 import type { FastifyInstance } from 'fastify';
 import { requireScope } from '../auth/auth.hook.js';
@@ -38,6 +39,13 @@ const NAME_PARAMS = {
 } as const;
 
 const WITH_404 = { ...ERROR_RESPONSES, 404: PROBLEM_RESPONSE } as const;
+
+/** `?opinion=false_positive` on removals (recorded in the feed tombstone). */
+const OPINION_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { opinion: { type: 'string', enum: ['false_positive'] } },
+} as const;
 
 type Settings = Partial<Omit<Bank, 'id' | 'name' | 'createdAt'>> & { action?: string | null };
 
@@ -306,22 +314,83 @@ export function bankRoutes(app: FastifyInstance, ctx: ServerContext): void {
     {
       onRequest: write,
       schema: {
-        summary: 'Remove an entry',
+        summary: 'Remove an entry (with `opinion=false_positive` when a reviewer found it benign)',
+        description:
+          "The removal is a tombstone in the bank's hash-sharing feed; with " +
+          '`opinion=false_positive` subscribers also learn that the signal is benign.',
         tags: ['banks'],
         security: [{ bearer: [] }],
         params: ENTRY_PARAMS,
+        querystring: OPINION_QUERY,
         response: { 204: { type: 'null' }, ...WITH_404 },
       },
     },
     async (request, reply) => {
       const p = request.params as { name: string; id: number };
+      const { opinion } = request.query as { opinion?: 'false_positive' };
       const b = await bankByName(ctx, p.name);
       const e = await ctx.store.getEntry(p.id);
       if (!e || e.bankId !== b.id)
         throw new LifeguardError(ErrorCodes.NOT_FOUND, `entry ${p.id} not found`);
-      await ctx.store.removeEntry(p.id);
+      await ctx.store.removeEntry(p.id, opinion ? { opinion } : {});
       await ctx.catchUp();
       return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/v1/banks/:name/entries/remove',
+    {
+      onRequest: write,
+      schema: {
+        summary: 'Remove entries by signal value (idempotent), optionally as false positives',
+        tags: ['banks'],
+        security: [{ bearer: [] }],
+        params: NAME_PARAMS,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['entries'],
+          properties: {
+            entries: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 10_000,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['signalType', 'value'],
+                properties: {
+                  signalType: { type: 'string', enum: ['pdq', 'md5', 'sha256'] },
+                  value: { type: 'string', maxLength: 128 },
+                },
+              },
+            },
+            opinion: OPINION_QUERY.properties.opinion,
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['removed'],
+            properties: { removed: { type: 'integer' } },
+          },
+          ...WITH_404,
+        },
+      },
+    },
+    async (request) => {
+      assertJsonBody(request.headers['content-type'], request.body);
+      const b = await bankByName(ctx, (request.params as { name: string }).name);
+      const body = request.body as { entries: Signal[]; opinion?: 'false_positive' };
+      const removed = await ctx.store.removeSignals(
+        b.id,
+        body.entries,
+        body.opinion ? { opinion: body.opinion } : {},
+      );
+      await ctx.catchUp();
+      return { removed };
     },
   );
 

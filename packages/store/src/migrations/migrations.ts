@@ -6,6 +6,7 @@ import { riskEventsMigration } from './0005-risk-events.migration.js';
 import { casesMigration } from './0006-cases.migration.js';
 import { usersMigration } from './0007-users.migration.js';
 import { reportSubmissionsMigration } from './0009-report-submissions.migration.js';
+import { exchangesMigration } from './0010-exchanges.migration.js';
 
 /** The SQL dialects Lifeguard stores run on. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -101,6 +102,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '0006_cases': casesMigration(dialect),
     '0007_users': usersMigration(dialect),
     '0009_report_submissions': reportSubmissionsMigration(),
+    '0010_exchanges': exchangesMigration(dialect),
   };
 }
 

@@ -1,0 +1,82 @@
+import type { Bank, EntryOpinion, NewBankEntry, Signal } from '../banks/bank.model.js';
+import type { BankStore } from '../ports/bank-store.port.js';
+import type { ExchangeBatch, ExchangeStats, ExchangeUpdate } from './exchange.model.js';
+
+/** Entries per store call; each call is one transaction. */
+const WRITE_CHUNK = 10_000;
+
+/** What applying one batch did (a partial {@link ExchangeStats}). */
+export type BatchOutcome = Pick<
+  ExchangeStats,
+  'pages' | 'added' | 'removed' | 'duplicates' | 'corruptPages' | 'unsupported'
+>;
+
+/**
+ * Whether an update puts its signal into `bank` (true) or takes it out (false). A tombstone
+ * removes; a `false_positive` opinion removes from a block bank and adds to an allow bank
+ * (the bank of known-benign material); anything else adds.
+ */
+export function updateAdds(update: ExchangeUpdate, bank: Pick<Bank, 'kind'>): boolean {
+  if (update.op === 'remove') return false;
+  if (update.opinion === 'false_positive') return bank.kind === 'allow';
+  return true;
+}
+
+/**
+ * Apply one exchange batch to a local bank, idempotently: adds of signals already present
+ * count as duplicates, removals of absent signals do nothing. Within a batch the last update
+ * of a signal wins (a feed can add and withdraw the same hash on one page). Removals keep
+ * the source's `false_positive` opinion in the local tombstone, so a feed of this bank
+ * passes it on. A corrupt batch changes nothing and is counted.
+ */
+export async function applyExchangeBatch(
+  store: BankStore,
+  bank: Pick<Bank, 'id' | 'kind'>,
+  batch: ExchangeBatch,
+): Promise<BatchOutcome> {
+  const unsupported = batch.unsupported ?? 0;
+  if (batch.corrupt !== undefined) {
+    return { pages: 0, added: 0, removed: 0, duplicates: 0, corruptPages: 1, unsupported };
+  }
+  const last = new Map<string, ExchangeUpdate>();
+  for (const u of batch.updates) {
+    const key = `${u.signalType}:${u.value}`;
+    last.delete(key); // keep insertion order = order of the last update
+    last.set(key, u);
+  }
+  const adds: NewBankEntry[] = [];
+  const removals = new Map<EntryOpinion | 'none', Signal[]>();
+  for (const u of last.values()) {
+    if (updateAdds(u, bank)) {
+      adds.push({
+        signalType: u.signalType,
+        value: u.value,
+        ...(u.sourceId !== undefined ? { sourceId: u.sourceId } : {}),
+        ...(u.classification !== undefined ? { classification: u.classification } : {}),
+      });
+    } else {
+      const k = u.opinion ?? 'none';
+      let list = removals.get(k);
+      if (!list) removals.set(k, (list = []));
+      list.push({ signalType: u.signalType, value: u.value });
+    }
+  }
+  let added = 0;
+  let duplicates = 0;
+  let removed = 0;
+  for (const [opinion, signals] of removals) {
+    for (let i = 0; i < signals.length; i += WRITE_CHUNK) {
+      removed += await store.removeSignals(
+        bank.id,
+        signals.slice(i, i + WRITE_CHUNK),
+        opinion === 'none' ? {} : { opinion },
+      );
+    }
+  }
+  for (let i = 0; i < adds.length; i += WRITE_CHUNK) {
+    const r = await store.addEntries(bank.id, adds.slice(i, i + WRITE_CHUNK));
+    added += r.added;
+    duplicates += r.duplicates;
+  }
+  return { pages: 1, added, removed, duplicates, corruptPages: 0, unsupported };
+}
