@@ -2045,6 +2045,413 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/cases/{id}/report': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Hotline submissions of a case: state, report id, recorded steps */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              caseId: string;
+              submissions: {
+                confirmedBy: string;
+                /** Format: date-time */
+                createdAt: string;
+                destination: string;
+                environment: string;
+                error: null | {
+                  code: string;
+                  message: string;
+                };
+                files: {
+                  fileId: string | null;
+                  index: number;
+                  itemId: string;
+                  state: string;
+                }[];
+                /** Format: date-time */
+                finishedAt: string | null;
+                id: string;
+                /** @description The CyberTipline report id */
+                reportId: string | null;
+                /** @enum {string} */
+                state:
+                  | 'created'
+                  | 'submitting'
+                  | 'submitted'
+                  | 'finishing'
+                  | 'finished'
+                  | 'retracting'
+                  | 'retracted'
+                  | 'failed';
+                steps: {
+                  /** Format: date-time */
+                  at: string;
+                  detail: {
+                    [key: string]: unknown;
+                  };
+                  fileIndex: number | null;
+                  /** @enum {string} */
+                  phase: 'begin' | 'ok' | 'error';
+                  seq: number;
+                  step: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Build and validate the CyberTipline report of a confirmed case (sends nothing) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              caseId: string;
+              /** @description credentials and reporter are configured */
+              configured: boolean;
+              destination: string;
+              /** @description The <report> XML, indented for reading */
+              document: string;
+              /** @description SHA-256 of the exact document that will be sent; pass it to confirm */
+              documentSha256: string;
+              environment: string | null;
+              files: {
+                exifViewedByEsp: boolean;
+                fileName: string;
+                fileRelevance: string;
+                /** @description from the recorded views only */
+                fileViewedByEsp: boolean;
+                industryClassification: string | null;
+                itemId: string;
+              }[];
+              problems: {
+                code: string;
+                message: string;
+                /** @description XPath-like location, e.g. /report/reporter/legalURL */
+                path: string;
+              }[];
+              warnings: {
+                code: string;
+                message: string;
+                /** @description XPath-like location, e.g. /report/reporter/legalURL */
+                path: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/cases/{id}/report/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A reviewer confirms sending the report: it is queued and filed by a job
+     * @description Console users with the child_safety_reviewer, lead or admin role only (a CSAM case needs child_safety_reviewer). Refused with LG_ERR_INVALID_REPORT while the report has problems, LG_ERR_CONFLICT when the case already has a live submission or the document changed since the preview whose documentSha256 is given.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            documentSha256?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              confirmedBy: string;
+              /** Format: date-time */
+              createdAt: string;
+              destination: string;
+              environment: string;
+              error: null | {
+                code: string;
+                message: string;
+              };
+              files: {
+                fileId: string | null;
+                index: number;
+                itemId: string;
+                state: string;
+              }[];
+              /** Format: date-time */
+              finishedAt: string | null;
+              id: string;
+              /** @description The CyberTipline report id */
+              reportId: string | null;
+              /** @enum {string} */
+              state:
+                | 'created'
+                | 'submitting'
+                | 'submitted'
+                | 'finishing'
+                | 'finished'
+                | 'retracting'
+                | 'retracted'
+                | 'failed';
+              steps: {
+                /** Format: date-time */
+                at: string;
+                detail: {
+                  [key: string]: unknown;
+                };
+                fileIndex: number | null;
+                /** @enum {string} */
+                phase: 'begin' | 'ok' | 'error';
+                seq: number;
+                step: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/compare': {
     parameters: {
       query?: never;

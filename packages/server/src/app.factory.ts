@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
 import { keyRoutes } from './routes/keys.routes.js';
+import { reportRoutes } from './routes/reports.routes.js';
 import { scanRoutes } from './routes/scan.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import type { ServerContext } from './server.context.js';
@@ -163,6 +164,7 @@ export async function buildApp(
   userRoutes(app, ctx);
   feedRoutes(app, ctx);
   exchangeRoutes(app, ctx);
+  reportRoutes(app, ctx);
   await consoleRoutes(app, findConsoleDir(ctx.config.consoleDir));
   return app;
 }

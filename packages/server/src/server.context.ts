@@ -9,6 +9,7 @@ import {
   KyselyBankActionStore,
   KyselyExchangeStore,
   KyselyJobQueue,
+  KyselyReportSubmissionStore,
   KyselyRiskEventLog,
   KyselyUserStore,
   KyselyWebhookOutbox,
@@ -21,6 +22,7 @@ import { UserService } from './auth/user.service.js';
 import type { ServerConfig } from './config/server.config.js';
 import { openVault } from './evidence/vault.factory.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
+import { ReportService } from './reports/report.service.js';
 import { RiskIntake } from './risk/risk-intake.service.js';
 import { WebhookSender } from './webhooks/webhook.sender.js';
 import { ExchangeService } from './sharing/exchange.service.js';
@@ -74,6 +76,8 @@ export class ServerContext {
   readonly sharingMetrics: SharingMetrics;
   /** Exchange subscriptions and their poller. */
   readonly exchanges: ExchangeService;
+  /** Hotline reports: preview, confirmation, the submission job (docs/reporting.md). */
+  readonly reports: ReportService;
   /** HTTP requests being handled now (for draining on shutdown). */
   inFlight = 0;
   private actions: ReadonlyMap<number, string> = new Map();
@@ -100,6 +104,14 @@ export class ServerContext {
     this.risk = new RiskIntake(new KyselyRiskEventLog(store.kysely));
     this.audit = new KyselyAuditLog(store.kysely, store.dialect);
     this.caseStore = new KyselyCaseStore(store.kysely, store.dialect, DEFAULT_CASE_POLICY);
+    this.reports = new ReportService({
+      config: config.reports,
+      submissions: new KyselyReportSubmissionStore(store.kysely),
+      cases: this.caseStore,
+      audit: this.audit,
+      blobs: this.blobs,
+      jobs: this.jobs,
+    });
     this.buckets = new TokenBuckets(config.limits.rateLimitPerSecond, config.limits.rateLimitBurst);
     this.sync = new IndexSync(store, this.matcher, {
       intervalMs: config.indexPollMs,

@@ -64,7 +64,10 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
       loaded = true;
     });
     // Roles `all` and `worker` run queued scans; `api` only queues them.
-    const worker = config.role === 'api' ? undefined : new ScanJobWorker(c, () => loaded);
+    const worker =
+      config.role === 'api'
+        ? undefined
+        : new ScanJobWorker(c, () => loaded, 4, 200, config.jobLeaseMs);
     worker?.start();
     if (config.role !== 'api') c.webhooks.start();
     let url = '';

@@ -7,6 +7,12 @@ import {
   VAULT_ENV,
   type VaultConfig,
 } from './vault.config.js';
+import {
+  DEFAULT_REPORTS_CONFIG,
+  mergeReportsConfig,
+  REPORTS_ENV,
+  type ReportsConfig,
+} from './reports.config.js';
 
 /** Process roles (`lifeguard serve --role`). `worker` has no HTTP API. */
 export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
@@ -146,6 +152,11 @@ export interface ServerConfig {
   readonly indexPollMs: number;
   /** Milliseconds to wait for in-flight requests on shutdown (default 10 s). */
   readonly shutdownGraceMs: number;
+  /**
+   * Lease of a claimed background job (scan, hotline submission) in ms: when the worker that
+   * holds it dies, another process resumes the job after this long (default 60 s).
+   */
+  readonly jobLeaseMs: number;
   /** Request limits. */
   readonly limits: ServerLimits;
   /** URL fetching. */
@@ -164,6 +175,8 @@ export interface ServerConfig {
   readonly vault: VaultConfig;
   /** Directory of the built console (default: the `@lifeguard/web` package's `dist`). */
   readonly consoleDir: string | undefined;
+  /** Hotline reporting: the CyberTipline and the reporter (docs/reporting.md). */
+  readonly reports: ReportsConfig;
 }
 
 /** Defaults of {@link ServerConfig}. */
@@ -177,6 +190,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   adminKey: undefined,
   indexPollMs: 1000,
   shutdownGraceMs: 10_000,
+  jobLeaseMs: 60_000,
   limits: Object.freeze({
     maxJsonBytes: 1024 * 1024,
     maxFileBytes: 32 * 1024 * 1024,
@@ -215,6 +229,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   }),
   vault: DEFAULT_VAULT_CONFIG,
   consoleDir: undefined,
+  reports: DEFAULT_REPORTS_CONFIG,
 });
 
 type Json = Record<string, unknown>;
@@ -309,6 +324,9 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
   }
   if (input.indexPollMs !== undefined)
     c.indexPollMs = int(input.indexPollMs, 'indexPollMs', 10, 600_000);
+  if (input.jobLeaseMs !== undefined) {
+    c.jobLeaseMs = int(input.jobLeaseMs, 'jobLeaseMs', 100, 3_600_000);
+  }
   if (input.shutdownGraceMs !== undefined) {
     c.shutdownGraceMs = int(input.shutdownGraceMs, 'shutdownGraceMs', 0, 600_000);
   }
@@ -370,6 +388,9 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
   }
   if (input.consoleDir !== undefined) c.consoleDir = str(input.consoleDir, 'consoleDir');
   if (input.sharing !== undefined) c.sharing = sharingConfig(input.sharing, c.sharing);
+  if (input.reports !== undefined) {
+    c.reports = mergeReportsConfig(c.reports, input.reports, origin === 'environment');
+  }
   return c;
 }
 
@@ -520,6 +541,12 @@ export function loadServerConfig(sources: ConfigSources = {}): ServerConfig {
     if (v !== undefined && v !== '') vaultEnv[field] = v;
   }
   if (Object.keys(vaultEnv).length > 0) fromEnv.vault = vaultEnv;
+  const ctEnv: Json = {};
+  for (const [name, field] of Object.entries(REPORTS_ENV)) {
+    const v = sources.env?.[name];
+    if (v !== undefined && v !== '') ctEnv[field] = v;
+  }
+  if (Object.keys(ctEnv).length > 0) fromEnv.reports = { cybertipline: ctEnv };
   c = mergeConfig(c, fromEnv, 'environment');
   if (sources.overrides) c = mergeConfig(c, sources.overrides, 'command line');
   return c;

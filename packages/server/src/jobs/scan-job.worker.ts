@@ -1,4 +1,5 @@
 import { ErrorCodes, isLifeguardError, type Job } from '@lifeguard/core';
+import { REPORT_JOB } from '../reports/report.service.js';
 import type { ServerContext } from '../server.context.js';
 import { hashBytes, scanHashes, type ScanHashes } from '../scan/scan.service.js';
 import { fetchUrl } from '../scan/url.fetcher.js';
@@ -101,6 +102,11 @@ export class ScanJobWorker {
 
   private async run(job: Job): Promise<void> {
     try {
+      if (job.kind === REPORT_JOB) {
+        // The report service completes or fails its own jobs (retry, backoff, give up).
+        await this.ctx.reports.runJob(job);
+        return;
+      }
       if (job.kind !== SCAN_JOB) {
         await this.ctx.jobs.fail(job.id, {
           code: ErrorCodes.INVALID_ARGUMENT,
