@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { AccountScreen } from './account.screen.js';
 import { api, setCsrf, setUnauthorizedHandler } from './api.client.js';
 import { CaseScreen } from './case.screen.js';
-import type { User } from './case.types.js';
+import type { Exposure, User } from './case.types.js';
 import { LoginScreen } from './login.screen.js';
 import { MetricsScreen } from './metrics.screen.js';
 import { QueueScreen } from './queue.screen.js';
@@ -24,12 +24,6 @@ function parseRoute(hash: string): Route {
   if (hash === '#/metrics') return { name: 'metrics' };
   if (hash === '#/account') return { name: 'account' };
   return { name: 'queue' };
-}
-
-/** Today's media exposure of the logged-in reviewer (from the exposure API). */
-interface Exposure {
-  readonly today: number;
-  readonly cap: number | null;
 }
 
 function ShortcutList({ title, list }: { title: string; list: readonly Shortcut[] }): ReactNode {
@@ -142,8 +136,7 @@ export function App(): ReactNode {
           </a>
         </nav>
         <span className="exposure" data-testid="exposure" title="Media you viewed today">
-          Exposure today: {exposure ? exposure.today : '–'}
-          {exposure?.cap ? ` / ${exposure.cap}` : ''}
+          Media revealed today: {exposure ? `${exposure.used} / ${exposure.cap}` : '–'}
         </span>
         <button type="button" className="panic" onClick={triggerPanic} aria-keyshortcuts="Escape">
           Hide all media <kbd>Esc</kbd>
@@ -175,7 +168,6 @@ export function App(): ReactNode {
           <CaseScreen
             key={route.id}
             id={route.id}
-            user={user}
             onBack={() => go('#/queue')}
             onViewed={refreshExposure}
           />

@@ -1,12 +1,12 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError } from './api.client.js';
 import {
   isCsam,
   type CaseDetail,
+  type CaseState,
   type Item,
   type RiskReason,
   type Signal,
-  type User,
 } from './case.types.js';
 import { formatTime, humanise, slaLabel } from './format.util.js';
 import { MediaViewer } from './media.viewer.js';
@@ -33,12 +33,18 @@ const BY_KEY: Readonly<Record<string, Action>> = {
   e: { kind: 'escalate' },
 };
 
+/** Grooming cases, and cases made only of risk alerts, open text-first (media collapsed). */
+function isTextFirst(d: CaseDetail): boolean {
+  return (
+    d.case.severity === 'grooming_live_contact' ||
+    (d.signals.length > 0 && d.signals.every((s) => s.source.kind === 'risk_alert'))
+  );
+}
+
 /** Props of {@link CaseScreen}. */
 export interface CaseScreenProps {
   /** Case id. */
   readonly id: string;
-  /** The reviewer. */
-  readonly user: User;
   /** Back to the queue. */
   readonly onBack: () => void;
   /** Refresh the exposure counter after a view. */
@@ -139,10 +145,17 @@ function SignalView({ s }: { s: Signal }): ReactNode {
       );
     case 'user_report':
       return (
-        <p>
-          User report by {src.reporter}: reason <strong>{humanise(src.reason)}</strong>
-          {src.reportedAccount ? `, about account ${src.reportedAccount}` : ''}
-        </p>
+        <div>
+          <p>
+            User report by {src.reporter}: reason <strong>{humanise(src.reason)}</strong>
+            {src.reportedAccount ? `, about account ${src.reportedAccount}` : ''}
+          </p>
+          {s.text ? (
+            <blockquote className="report-text">{s.text}</blockquote>
+          ) : s.textWithheld ? (
+            <p className="muted">The reporter's text is withheld from your role.</p>
+          ) : null}
+        </div>
       );
     case 'manual':
       return (
@@ -158,16 +171,18 @@ function ItemView({
   caseId,
   signals,
   textFirst,
+  mayViewMedia,
   onViewed,
 }: {
   item: Item;
   caseId: string;
   signals: readonly Signal[];
   textFirst: boolean;
+  mayViewMedia: boolean;
   onViewed: () => void;
 }): ReactNode {
   const label = `item ${item.id} of case ${caseId}`;
-  const hasMedia = item.kind === 'media' && (item.hasMedia ?? item.blobKey != null);
+  const hasMedia = item.kind === 'media' && item.hasMedia && mayViewMedia;
   const media = hasMedia ? (
     <MediaViewer
       label={label}
@@ -214,8 +229,13 @@ function ItemView({
         ) : (
           media
         ))}
-      {item.kind === 'media' && !hasMedia && (
+      {item.kind === 'media' && !item.hasMedia && (
         <p className="muted">No review copy of this media is stored.</p>
+      )}
+      {item.kind === 'media' && item.hasMedia && !mayViewMedia && (
+        <p className="media media-error" data-testid="media-withheld">
+          Media withheld: only child-safety reviewers may view media of CSAM cases.
+        </p>
       )}
       {signals
         .filter((s) => s.itemId === item.id)
@@ -234,7 +254,7 @@ function ItemView({
  * with its media (wellness rules in {@link MediaViewer}), matches, risk reasons with evidence,
  * account history and the record of transitions and views. Grooming cases open text-first.
  */
-export function CaseScreen({ id, user, onBack, onViewed }: CaseScreenProps): ReactNode {
+export function CaseScreen({ id, onBack, onViewed }: CaseScreenProps): ReactNode {
   const [detail, setDetail] = useState<CaseDetail | null>(null);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
@@ -255,9 +275,28 @@ export function CaseScreen({ id, user, onBack, onViewed }: CaseScreenProps): Rea
     void load();
   }, [load]);
 
+  // Text-first cases: record that the reviewer read the items as text (once per visit).
+  const textRecorded = useRef(false);
+  useEffect(() => {
+    if (!detail || textRecorded.current || !detail.mayViewMedia) return;
+    if (!isTextFirst(detail)) return;
+    textRecorded.current = true;
+    for (const item of detail.items) {
+      api(
+        'POST',
+        `/v1/cases/${encodeURIComponent(id)}/items/${encodeURIComponent(item.id)}/views`,
+        { mode: 'text' },
+      ).catch(() => undefined);
+    }
+  }, [detail, id]);
+
   const act = useCallback(
     async (a: Action) => {
       if (busy || !detail) return;
+      if (!detail.allowedTransitions.length && a.kind !== 'claim') {
+        setNotice('Your role may not move this case.');
+        return;
+      }
       setBusy(true);
       setNotice('');
       const path = `/v1/cases/${encodeURIComponent(id)}`;
@@ -278,11 +317,11 @@ export function CaseScreen({ id, user, onBack, onViewed }: CaseScreenProps): Rea
           const body =
             a.kind === 'confirm'
               ? {
-                  kind: 'confirm',
+                  decision: 'confirm',
                   category: a.category,
                   ...(classification ? { classification } : {}),
                 }
-              : { kind: a.kind };
+              : { decision: a.kind };
           await api('POST', `${path}/decision`, body);
         }
         setNotice(
@@ -327,14 +366,31 @@ export function CaseScreen({ id, user, onBack, onViewed }: CaseScreenProps): Rea
   }
   if (!detail) return <p aria-busy="true">Loading case {id}…</p>;
   const c = detail.case;
-  const sla = slaLabel(c.slaDueAt, now);
+  const sla = slaLabel(c.sla.dueAt, now);
   const csam = isCsam(c.severity);
-  const mayViewMedia = !csam || user.roles.includes('child_safety_reviewer');
-  const textFirst =
-    c.severity === 'grooming_live_contact' ||
-    (detail.signals.length > 0 && detail.signals.every((s) => s.source.kind === 'risk_alert'));
+  const mayViewMedia = detail.mayViewMedia;
+  const allowed = new Set<CaseState>(detail.allowedTransitions);
+  // Deciding moves an in_review or escalated case; an open one is claimed first.
+  const mayDecide =
+    c.state === 'in_review' ||
+    c.state === 'escalated' ||
+    (c.state === 'open' && allowed.has('in_review'));
+  const enabled = (a: Action): boolean =>
+    a.kind === 'claim'
+      ? allowed.has('in_review') && c.state !== 'in_review'
+      : a.kind === 'release'
+        ? c.state === 'in_review' && allowed.has('open')
+        : a.kind === 'escalate'
+          ? allowed.has('escalated') || (c.state === 'open' && allowed.has('in_review'))
+          : mayDecide;
+  const textFirst = isTextFirst(detail);
   const decisionButton = (a: Action, key: string, text: string): ReactNode => (
-    <button type="button" disabled={busy} onClick={() => void act(a)} aria-keyshortcuts={key}>
+    <button
+      type="button"
+      disabled={busy || !enabled(a)}
+      onClick={() => void act(a)}
+      aria-keyshortcuts={key}
+    >
       {text} <kbd>{key}</kbd>
     </button>
   );
@@ -361,6 +417,17 @@ export function CaseScreen({ id, user, onBack, onViewed }: CaseScreenProps): Rea
           </p>
         )}
       </header>
+
+      <details className="why">
+        <summary>Why this priority ({Math.round(detail.priority.score)})</summary>
+        <ul>
+          {detail.priority.components.map((p) => (
+            <li key={p.name}>
+              {humanise(p.name)}: {Math.round(p.points)} — {p.explanation}
+            </li>
+          ))}
+        </ul>
+      </details>
 
       <div className="decisions" role="group" aria-label="Decision">
         {decisionButton({ kind: 'claim' }, 's', 'Start review')}
@@ -405,6 +472,7 @@ export function CaseScreen({ id, user, onBack, onViewed }: CaseScreenProps): Rea
           caseId={c.id}
           signals={detail.signals}
           textFirst={textFirst}
+          mayViewMedia={mayViewMedia}
           onViewed={onViewed}
         />
       ))}

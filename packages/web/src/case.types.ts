@@ -19,24 +19,29 @@ export interface User {
   readonly totpEnabled: boolean;
 }
 
-/** A queue row / case header. */
+/** A queue row / case header (times ISO-8601). */
 export interface CaseRow {
   readonly id: string;
   readonly state: CaseState;
   readonly severity: CaseSeverity;
   readonly priority: number;
+  readonly items: number;
+  readonly reports: number;
   readonly account: string | null;
   readonly assignee: string | null;
-  readonly openedAt: number;
-  readonly updatedAt: number;
-  readonly slaDueAt: number | null;
-  readonly slaBreachedAt?: number | null;
+  readonly openedAt: string;
+  readonly updatedAt: string;
+  readonly needsConfirmation?: boolean;
+  readonly sla: {
+    readonly dueAt: string;
+    readonly remainingMs: number;
+    readonly breached: boolean;
+    readonly breachedAt: string | null;
+  };
   readonly summary?: {
-    readonly items?: number;
-    readonly reports?: number;
+    readonly autoActioned?: boolean;
     readonly views?: number;
     readonly shares?: number;
-    readonly autoActioned?: boolean;
   };
   readonly linkedTo?: readonly string[];
   readonly alsoMatches?: readonly string[];
@@ -111,10 +116,15 @@ export interface MediaRef {
 export interface Signal {
   readonly id: string;
   readonly itemId: string;
+  readonly kind: Source['kind'];
   readonly severity: CaseSeverity;
   readonly via: string;
-  readonly receivedAt?: number;
+  readonly receivedAt: string;
   readonly source: Source;
+  /** Report free text, when the caller may see this case's content. */
+  readonly text?: string | null;
+  /** True when report text exists but the caller's role may not see it. */
+  readonly textWithheld?: boolean;
 }
 
 /** A distinct media or account inside a case. */
@@ -125,10 +135,9 @@ export interface Item {
   readonly account: string | null;
   readonly severity: CaseSeverity;
   readonly count: number;
-  readonly firstAt: number;
-  readonly lastAt: number;
-  readonly hasMedia?: boolean;
-  readonly blobKey?: string | null;
+  readonly firstAt: string;
+  readonly lastAt: string;
+  readonly hasMedia: boolean;
 }
 
 /** A state change. */
@@ -136,7 +145,7 @@ export interface Transition {
   readonly from: CaseState;
   readonly to: CaseState;
   readonly actor: string;
-  readonly at: number;
+  readonly at: string;
   readonly reason: string;
 }
 
@@ -145,34 +154,47 @@ export interface View {
   readonly itemId: string;
   readonly actor: string;
   readonly mode: string;
-  readonly at: number;
+  readonly at: string;
 }
 
 /** A recorded decision. */
 export interface Decision {
   readonly actor: string;
-  readonly at: number;
+  readonly at: string;
   readonly decision: { readonly kind: string; readonly category?: string };
   readonly classification?: string | null;
-}
-
-/** Another case about the same account. */
-export interface HistoryRow {
-  readonly id: string;
-  readonly state: CaseState;
-  readonly severity: CaseSeverity;
-  readonly openedAt: number;
 }
 
 /** Everything the case view shows. */
 export interface CaseDetail {
   readonly case: CaseRow;
+  /** Why the case is where it is in the queue. */
+  readonly priority: {
+    readonly score: number;
+    readonly components: readonly {
+      readonly name: string;
+      readonly points: number;
+      readonly explanation: string;
+    }[];
+  };
   readonly items: readonly Item[];
   readonly signals: readonly Signal[];
   readonly transitions: readonly Transition[];
   readonly decisions: readonly Decision[];
   readonly views: readonly View[];
-  readonly accountHistory: readonly HistoryRow[];
+  /** Other cases about the accounts of this one. */
+  readonly accountHistory: readonly CaseRow[];
+  /** States the caller may move the case to now. */
+  readonly allowedTransitions: readonly CaseState[];
+  /** False when the caller's role may not see this case's media (CSAM cases). */
+  readonly mayViewMedia: boolean;
+}
+
+/** The caller's media exposure today (GET /v1/cases/exposure). */
+export interface Exposure {
+  readonly used: number;
+  readonly cap: number;
+  readonly dayStart: string;
 }
 
 /** True for severities whose media only child-safety reviewers may see. */

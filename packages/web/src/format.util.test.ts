@@ -13,6 +13,9 @@ describe('console formatting', () => {
     expect(slaLabel(10 * 60_000, 0)).toEqual({ text: 'due in 10 min', breached: false });
     expect(slaLabel(0, 90_000)).toEqual({ text: 'breached 1 min ago', breached: true });
     expect(slaLabel(null, 0).text).toBe('no SLA');
+    expect(slaLabel('2026-01-01T01:00:00.000Z', Date.parse('2026-01-01T00:30:00Z')).text).toBe(
+      'due in 30 min',
+    );
     expect(humanise('verified_csam')).toBe('verified CSAM');
   });
 });

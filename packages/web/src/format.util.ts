@@ -11,14 +11,17 @@ export function formatDuration(ms: number): string {
 
 /** The SLA label of a case due at `dueAt` (epoch ms) seen at `now`. */
 export function slaLabel(
-  dueAt: number | null | undefined,
+  dueAt: number | string | null | undefined,
   now: number,
 ): {
   text: string;
   breached: boolean;
 } {
-  if (dueAt === null || dueAt === undefined) return { text: 'no SLA', breached: false };
-  const left = dueAt - now;
+  const due = typeof dueAt === 'string' ? Date.parse(dueAt) : dueAt;
+  if (due === null || due === undefined || Number.isNaN(due)) {
+    return { text: 'no SLA', breached: false };
+  }
+  const left = due - now;
   return left >= 0
     ? { text: `due in ${formatDuration(left)}`, breached: false }
     : { text: `breached ${formatDuration(left)} ago`, breached: true };

@@ -5,11 +5,10 @@ import { useWellness } from './wellness.context.js';
 /** How an item is shown; sent to the server, which records it with the view. */
 export type ViewMode = 'blurred' | 'revealed';
 
-type State =
-  | { kind: 'idle' }
-  | { kind: 'loading'; mode: ViewMode }
-  | { kind: 'shown'; mode: ViewMode; url: string; type: string }
-  | { kind: 'error'; message: string; code: string };
+interface Loaded {
+  readonly url: string;
+  readonly type: string;
+}
 
 /** Props of {@link MediaViewer}. */
 export interface MediaViewerProps {
@@ -28,51 +27,66 @@ function withMode(src: string, mode: ViewMode): string {
 }
 
 /**
- * One media item, safe by default: shown blurred and greyscale; a click (never hover)
- * reveals it for the configured seconds, then it blurs again by itself. Video is muted, never
- * autoplays and only loads on request. The panic key removes it from the page at once and
- * releases its bytes. Every load asks the server with the mode it will be shown in, so the
- * server records what the reviewer actually saw.
+ * One media item, safe by default. The blurred greyscale preview is rendered by the server
+ * (`mode=blurred`; the original never reaches the browser for it) and blurred again by CSS.
+ * A click (never hover) fetches the original (`mode=revealed`, which counts toward the daily
+ * exposure cap) and shows it for the configured seconds with a countdown; then the original is
+ * dropped from the page and its bytes released, and the preview is back. Video is muted, never
+ * autoplays and has no controls while blurred. The panic key removes everything at once. The
+ * server records each load with its mode, so what the reviewer saw is on record.
  */
 export function MediaViewer({ label, src, autoLoad, onViewed }: MediaViewerProps): ReactNode {
   const { reblurSeconds, panic, blurEpoch } = useWellness();
-  const [state, setState] = useState<State>({ kind: 'idle' });
+  const [preview, setPreview] = useState<Loaded | null>(null);
+  const [original, setOriginal] = useState<Loaded | null>(null);
+  const [busy, setBusy] = useState<ViewMode | null>(null);
+  const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const [left, setLeft] = useState(0);
-  const urlRef = useRef<string | null>(null);
+  const urls = useRef<{ preview: string | null; original: string | null }>({
+    preview: null,
+    original: null,
+  });
 
-  const release = useCallback(() => {
-    if (urlRef.current) URL.revokeObjectURL(urlRef.current);
-    urlRef.current = null;
+  const drop = useCallback((which: 'preview' | 'original') => {
+    const u = urls.current[which];
+    if (u) URL.revokeObjectURL(u);
+    urls.current[which] = null;
+    if (which === 'preview') setPreview(null);
+    else setOriginal(null);
   }, []);
 
   const load = useCallback(
     async (mode: ViewMode) => {
-      setState({ kind: 'loading', mode });
+      setBusy(mode);
+      setError(null);
       try {
         const m = await fetchMedia(withMode(src, mode));
-        release();
-        urlRef.current = m.url;
-        setState({ kind: 'shown', mode, url: m.url, type: m.type });
+        const which = mode === 'blurred' ? 'preview' : 'original';
+        drop(which);
+        urls.current[which] = m.url;
+        if (mode === 'blurred') setPreview(m);
+        else setOriginal(m);
         onViewed?.(mode);
       } catch (e) {
-        release();
-        setState(
+        setError(
           e instanceof ApiError
-            ? { kind: 'error', message: e.message, code: e.code }
-            : { kind: 'error', message: 'could not load the media', code: 'LG_ERR_HTTP' },
+            ? { code: e.code, message: e.message }
+            : { code: 'LG_ERR_HTTP', message: 'could not load the media' },
         );
+      } finally {
+        setBusy(null);
       }
     },
-    [src, release, onViewed],
+    [src, drop, onViewed],
   );
 
-  // Panic: drop the bytes and the element at once.
+  // Panic: drop every byte and element at once.
   useEffect(() => {
     if (panic) {
-      release();
-      setState({ kind: 'idle' });
+      drop('original');
+      drop('preview');
     }
-  }, [panic, release]);
+  }, [panic, drop]);
 
   // Load the blurred preview once per item; later loads are explicit clicks.
   const autoLoaded = useRef<string | null>(null);
@@ -82,29 +96,35 @@ export function MediaViewer({ label, src, autoLoad, onViewed }: MediaViewerProps
     void load('blurred');
   }, [src, autoLoad, panic, load]);
 
-  useEffect(() => release, [release]);
+  // Release everything when the item leaves the page.
+  useEffect(
+    () => () => {
+      for (const u of [urls.current.preview, urls.current.original]) {
+        if (u) URL.revokeObjectURL(u);
+      }
+    },
+    [],
+  );
 
-  // "Blur all" (key b): back to blurred without a new request.
+  // "Blur all" (key b).
   useEffect(() => {
-    if (blurEpoch > 0) {
-      setState((cur) => (cur.kind === 'shown' ? { ...cur, mode: 'blurred' } : cur));
-    }
-  }, [blurEpoch]);
+    if (blurEpoch > 0) drop('original');
+  }, [blurEpoch, drop]);
 
   // Automatic re-blur after reblurSeconds, with a visible countdown.
   useEffect(() => {
-    if (state.kind !== 'shown' || state.mode !== 'revealed') return;
+    if (!original) return;
     const until = Date.now() + reblurSeconds * 1000;
     setLeft(reblurSeconds);
     const t = window.setInterval(() => {
       const s = Math.ceil((until - Date.now()) / 1000);
       if (s <= 0) {
         window.clearInterval(t);
-        setState((cur) => (cur.kind === 'shown' ? { ...cur, mode: 'blurred' } : cur));
+        drop('original');
       } else setLeft(s);
     }, 200);
     return () => window.clearInterval(t);
-  }, [state, reblurSeconds]);
+  }, [original, reblurSeconds, drop]);
 
   if (panic) {
     return (
@@ -113,64 +133,73 @@ export function MediaViewer({ label, src, autoLoad, onViewed }: MediaViewerProps
       </div>
     );
   }
-  if (state.kind === 'error') {
-    const refused = state.code === 'LG_ERR_FORBIDDEN';
+  if (error && !preview) {
     return (
       <div
         className="media media-error"
         role="status"
         data-testid="media-error"
-        data-code={state.code}
+        data-code={error.code}
       >
-        {refused
+        {error.code === 'LG_ERR_FORBIDDEN'
           ? 'Your role may not view media of this case.'
-          : state.code === 'LG_ERR_EXPOSURE_LIMIT'
-            ? "You have reached today's exposure limit. Media is hidden for the rest of the day."
-            : `Media not available (${state.message}).`}
+          : error.code === 'LG_ERR_EXPOSURE_LIMIT'
+            ? "You have reached today's exposure limit: media stays hidden until tomorrow."
+            : `Media not available (${error.message}).`}
       </div>
     );
   }
-  if (state.kind === 'idle' || state.kind === 'loading') {
+  if (!preview && !original) {
     return (
       <div className="media media-idle">
         <button
           type="button"
-          disabled={state.kind === 'loading'}
+          disabled={busy !== null}
           onClick={() => void load('blurred')}
           aria-label={`Show ${label} blurred`}
         >
-          {state.kind === 'loading' ? 'Loading…' : 'Show blurred'}
+          {busy ? 'Loading…' : 'Show blurred'}
         </button>
       </div>
     );
   }
-  const revealed = state.mode === 'revealed';
-  const isVideo = state.type.startsWith('video/');
+  const shown = original ?? preview!;
+  const revealed = original !== null;
+  const isVideo = shown.type.startsWith('video/');
   return (
-    <figure className="media" data-testid="media" data-mode={state.mode}>
+    <figure className="media" data-testid="media" data-mode={revealed ? 'revealed' : 'blurred'}>
       <div className={revealed ? 'media-frame' : 'media-frame wellness-blur'}>
         {isVideo ? (
-          <video src={state.url} muted controls={revealed} preload="metadata" aria-label={label} />
+          <video src={shown.url} muted controls={revealed} preload="metadata" aria-label={label} />
         ) : (
-          <img src={state.url} alt={label} draggable={false} />
+          <img src={shown.url} alt={label} draggable={false} />
         )}
       </div>
       <figcaption>
         {revealed ? (
           <>
             <span aria-live="polite">Revealed — blurs again in {left} s</span>{' '}
-            <button type="button" onClick={() => setState({ ...state, mode: 'blurred' })}>
+            <button type="button" onClick={() => drop('original')}>
               Blur now
             </button>
           </>
         ) : (
           <button
             type="button"
+            disabled={busy !== null}
             onClick={() => void load('revealed')}
             aria-label={`Reveal ${label}`}
           >
-            Reveal ({reblurSeconds} s)
+            {busy === 'revealed' ? 'Loading…' : `Reveal (${reblurSeconds} s)`}
           </button>
+        )}
+        {error && (
+          <span role="status" className="error" data-testid="media-error" data-code={error.code}>
+            {' '}
+            {error.code === 'LG_ERR_EXPOSURE_LIMIT'
+              ? "Today's exposure limit is reached."
+              : error.message}
+          </span>
         )}
       </figcaption>
     </figure>

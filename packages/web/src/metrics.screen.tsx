@@ -13,21 +13,22 @@ const SEVERITIES: readonly CaseSeverity[] = [
 
 type BySeverity<T> = Partial<Record<CaseSeverity, T>>;
 interface Percentiles {
-  readonly p50: number | null;
-  readonly p90: number | null;
-  readonly count?: number;
+  readonly count: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
 }
 
 /** The case metrics JSON (GET /v1/cases/metrics; docs/cases.md). */
 export interface CaseMetrics {
+  readonly since: string;
   readonly backlog: BySeverity<number>;
   readonly breached: BySeverity<number>;
-  readonly toDecisionMs: BySeverity<Percentiles>;
-  readonly toActionMs: BySeverity<Percentiles>;
+  readonly timeToDecision: BySeverity<Percentiles>;
+  readonly timeToAction: BySeverity<Percentiles>;
   readonly reviewers: readonly {
     readonly reviewer: string;
     readonly decisions: number;
-    readonly views: number;
+    readonly views: Readonly<Record<string, number>>;
   }[];
 }
 
@@ -43,19 +44,20 @@ export function MetricsScreen(): ReactNode {
       setError(e instanceof Error ? e.message : 'unavailable'),
     );
   }, []);
-  if (error) return <p role="alert">Metrics unavailable: {error}</p>;
+  if (error) return <p role="alert">Metrics unavailable: {error} (leads and admins only).</p>;
   if (!m) return <p aria-busy="true">Loading metrics…</p>;
   const sevBars = (
     pick: (s: CaseSeverity) => readonly number[],
   ): { label: string; values: readonly number[] }[] =>
     SEVERITIES.map((s) => ({ label: humanise(s), values: pick(s) }));
   const pct = (x: BySeverity<Percentiles>, s: CaseSeverity): number[] => [
-    x[s]?.p50 ?? 0,
-    x[s]?.p90 ?? 0,
+    x[s]?.p50Ms ?? 0,
+    x[s]?.p90Ms ?? 0,
   ];
   return (
     <section aria-labelledby="metrics-title" className="metrics">
       <h2 id="metrics-title">Metrics</h2>
+      <p className="muted">Since {new Date(m.since).toLocaleString()}.</p>
       <BarChart
         title="Open cases and SLA breaches by severity"
         series={['open', 'breached']}
@@ -64,19 +66,22 @@ export function MetricsScreen(): ReactNode {
       <BarChart
         title="Time from first signal to decision"
         series={['p50', 'p90']}
-        bars={sevBars((s) => pct(m.toDecisionMs, s))}
+        bars={sevBars((s) => pct(m.timeToDecision, s))}
         format={(v) => (v ? formatDuration(v) : '–')}
       />
       <BarChart
         title="Time from first signal to action"
         series={['p50', 'p90']}
-        bars={sevBars((s) => pct(m.toActionMs, s))}
+        bars={sevBars((s) => pct(m.timeToAction, s))}
         format={(v) => (v ? formatDuration(v) : '–')}
       />
       <BarChart
-        title="Per reviewer: decisions and media views (exposure)"
-        series={['decisions', 'views']}
-        bars={m.reviewers.map((r) => ({ label: r.reviewer, values: [r.decisions, r.views] }))}
+        title="Per reviewer: decisions and revealed media (exposure)"
+        series={['decisions', 'revealed views']}
+        bars={m.reviewers.map((r) => ({
+          label: r.reviewer.replace(/^user:/, ''),
+          values: [r.decisions, r.views.revealed ?? 0],
+        }))}
       />
     </section>
   );

@@ -56,13 +56,14 @@ export function QueueScreen({ onOpen, selected, onLoaded }: QueueScreenProps): R
               <th scope="col">Severity</th>
               <th scope="col">State</th>
               <th scope="col">SLA</th>
-              <th scope="col">Signals</th>
+              <th scope="col">Items</th>
+              <th scope="col">Reports</th>
               <th scope="col">Account</th>
             </tr>
           </thead>
           <tbody>
             {rows.map((c, i) => {
-              const sla = slaLabel(c.slaDueAt, now);
+              const sla = slaLabel(c.sla.dueAt, now);
               return (
                 <tr
                   key={c.id}
@@ -92,7 +93,8 @@ export function QueueScreen({ onOpen, selected, onLoaded }: QueueScreenProps): R
                   <td className={sla.breached ? 'sla breached' : 'sla'} data-testid="sla">
                     {sla.text}
                   </td>
-                  <td className="num">{c.summary?.items ?? ''}</td>
+                  <td className="num">{c.items}</td>
+                  <td className="num">{c.reports}</td>
                   <td>{c.account ?? ''}</td>
                 </tr>
               );
