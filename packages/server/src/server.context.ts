@@ -19,6 +19,7 @@ import {
 import { ApiKeyService } from './auth/api-key.service.js';
 import { TokenBuckets } from './auth/token.bucket.js';
 import { UserService } from './auth/user.service.js';
+import { auditAuthEvents } from './auth/auth.audit.js';
 import type { ServerConfig } from './config/server.config.js';
 import { openVault } from './evidence/vault.factory.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
@@ -103,6 +104,8 @@ export class ServerContext {
     this.outbox = new KyselyWebhookOutbox(store.kysely, store.dialect);
     this.risk = new RiskIntake(new KyselyRiskEventLog(store.kysely));
     this.audit = new KyselyAuditLog(store.kysely, store.dialect);
+    // Logins, logouts, failed logins and user changes go to the audit log.
+    this.users.events = auditAuthEvents(this.audit);
     this.caseStore = new KyselyCaseStore(store.kysely, store.dialect, DEFAULT_CASE_POLICY);
     this.reports = new ReportService({
       config: config.reports,

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_SERVER_CONFIG, UserService } from '@lifeguard/server';
-import { KyselyUserStore } from '@lifeguard/store';
+import { KyselyAuditLog, KyselyUserStore } from '@lifeguard/store';
+import type { UserRecord } from '@lifeguard/store';
 import { DATA_STORE_OPTIONS, DATA_STORE_USAGE, openDataStore } from '../util/data-store.js';
 import { newPassword } from '../util/password.prompt.js';
 import type { Command, CommandIo } from './command.model.js';
@@ -78,12 +79,27 @@ export const userCommand: Command = {
     const store = await openDataStore(values);
     try {
       const users = new UserService(new KyselyUserStore(store.kysely), DEFAULT_SERVER_CONFIG.auth);
+      const audit = new KyselyAuditLog(store.kysely, store.dialect);
+      // User changes made on the command line go to the audit log like the API's.
+      const changed = (u: UserRecord, what: string): Promise<unknown> =>
+        audit.append({
+          actor: 'system:cli',
+          action: 'user_change',
+          subject: `user:${u.id}`,
+          details: {
+            change: what,
+            username: u.username,
+            roles: [...u.roles],
+            disabled: u.disabled,
+          },
+        });
       switch (sub ?? '') {
         case 'add': {
           const roles = roleList(values.role, io);
           if (!roles) return 2;
           const pw = await newPassword(stdin, io.stderr, values['password-stdin'] === true);
           const u = await users.create(name!, pw, roles);
+          await changed(u, 'created');
           io.stdout.write(`created user '${u.username}' (${u.roles.join(', ')})\n`);
           return 0;
         }
@@ -107,6 +123,7 @@ export const userCommand: Command = {
           await users.get(name!); // fail on an unknown user before asking for a password
           const pw = await newPassword(stdin, io.stderr, values['password-stdin'] === true);
           const u = await users.setPassword(name!, pw);
+          await changed(u, 'password_reset');
           io.stdout.write(`password of '${u.username}' changed; their sessions ended\n`);
           return 0;
         }
@@ -114,17 +131,20 @@ export const userCommand: Command = {
           const roles = roleList(values.role, io);
           if (!roles) return 2;
           const u = await users.update(name!, { roles });
+          await changed(u, 'roles');
           io.stdout.write(`'${u.username}' now has ${u.roles.join(', ')}\n`);
           return 0;
         }
         case 'disable':
         case 'enable': {
           const u = await users.update(name!, { disabled: sub === 'disable' });
+          await changed(u, 'disabled');
           io.stdout.write(`'${u.username}' ${u.disabled ? 'disabled' : 'enabled'}\n`);
           return 0;
         }
         default: {
           const u = await users.disableTotp(name!);
+          await changed(u, 'totp_disabled');
           io.stdout.write(`TOTP turned off for '${u.username}'\n`);
           return 0;
         }

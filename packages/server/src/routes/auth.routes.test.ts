@@ -258,4 +258,20 @@ describe('console auth', () => {
     // Other users are not affected.
     expect((await login('rita', 'rita password 1')).statusCode).toBe(200);
   });
+
+  it('audits logins, failures, logouts and user changes without secrets', async () => {
+    const records = await ctx.audit.list({ afterSeq: 0, limit: 1000 });
+    const actions = new Set(records.map((r) => r.type));
+    for (const a of ['login', 'login_failed', 'logout', 'user_change'])
+      expect(actions).toContain(a);
+    const text = JSON.stringify(records);
+    expect(text).not.toMatch(/password 1|password 2|scrypt|lg_session/);
+    // A failed login for an unknown name records no name (it may be a mistyped password).
+    const unknown = records.filter(
+      (r) => r.type === 'login_failed' && (r.data as any).reason === 'unknown_user',
+    );
+    expect(unknown.length).toBeGreaterThan(0);
+    expect(unknown.every((r) => r.subject === null)).toBe(true);
+    expect(text).not.toContain('nobody');
+  });
 });
