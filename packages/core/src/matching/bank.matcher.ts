@@ -2,6 +2,7 @@ import type { Bank, BankChange, SignalType } from '../banks/bank.model.js';
 import { ErrorCodes, LifeguardError } from '../errors/lifeguard-error.js';
 import { formatHash256, HASH256_WORDS, type Hash256 } from '../hashing/hash256.codec.js';
 import type { IndexEntry } from '../ports/bank-store.port.js';
+import { DigestTable } from './digest.table.js';
 import type { MatchHit, MatchQuery, MatchResult, TruncatedBank } from './match.model.js';
 import {
   PDQ_MAX_DISTANCE,
@@ -54,11 +55,6 @@ interface BankSlot {
   bank: Bank | null;
 }
 
-interface ExactEntry {
-  readonly key: string;
-  readonly tag: number;
-}
-
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -98,11 +94,9 @@ function parsePdqInto(hex: string, out: Uint32Array): boolean {
  *
  * One PDQ search per lookup, at the largest threshold among the banks consulted for it; each
  * hit is then kept only if within its own bank's threshold. Per entry the PDQ side holds no
- * object: the entry id, hash and a 16-bit bank tag live in the index's typed arrays (about
- * 113 bytes per hash in total at 10M, measured by bench/match.bench.mjs). MD5/SHA-256 entries
- * use JS Maps keyed by the hex string, about 220 bytes each (measured at 200k): simple, and
- * such lists are usually far smaller than PDQ lists; a typed digest table is the next step if
- * they are not.
+ * object: the entry id, hash and a 16-bit bank tag live in the index's typed arrays (under
+ * 100 bytes per hash in total at 10M, measured by bench/match.bench.mjs). MD5/SHA-256 entries
+ * live in {@link DigestTable}s, typed arrays too (~35 / ~51 bytes per entry).
  *
  * Entries of banks not seen yet are indexed and become matchable once their bank arrives;
  * entries of disabled banks stay indexed and are skipped at lookup, so toggling a bank is
@@ -112,8 +106,8 @@ export class BankMatcher {
   private readonly index: PdqIndex;
   private readonly banksById = new Map<number, BankSlot>();
   private readonly slotsByTag: BankSlot[] = [];
-  private readonly exact = new Map<string, number | number[]>();
-  private readonly exactEntries = new Map<number, ExactEntry>();
+  private readonly md5 = new DigestTable(16);
+  private readonly sha256 = new DigestTable(32);
   private readonly meta: Map<
     number,
     { sourceId: string | null; classification: string | null }
@@ -147,14 +141,11 @@ export class BankMatcher {
     const slot = this.banksById.get(bankId);
     if (slot === undefined) return 0;
     slot.bank = null;
-    let removed = this.index.removeByTag(slot.tag);
-    for (const [id, e] of this.exactEntries) {
-      if (e.tag === slot.tag) {
-        this.removeExact(id, e);
-        removed++;
-      }
-    }
-    return removed;
+    return (
+      this.index.removeByTag(slot.tag) +
+      this.md5.removeByTag(slot.tag) +
+      this.sha256.removeByTag(slot.tag)
+    );
   }
 
   /**
@@ -181,10 +172,10 @@ export class BankMatcher {
   /** Withdraw an entry; false when it was not matchable. */
   removeEntry(entryId: number): boolean {
     const inIndex = this.index.remove(entryId);
-    const ex = this.exactEntries.get(entryId);
-    if (ex !== undefined) this.removeExact(entryId, ex);
+    const inMd5 = this.md5.remove(entryId);
+    const inSha256 = this.sha256.remove(entryId);
     this.meta?.delete(entryId);
-    return inIndex || ex !== undefined;
+    return inIndex || inMd5 || inSha256;
   }
 
   /**
@@ -306,18 +297,14 @@ export class BankMatcher {
         hits.push(this.hit(tag, entryId, 'pdq', formatHash256(hash), distance, threshold));
       });
     }
-    for (const [signal, value] of [
-      ['md5', md5],
-      ['sha256', sha256],
+    for (const [signal, value, table] of [
+      ['md5', md5, this.md5],
+      ['sha256', sha256, this.sha256],
     ] as const) {
       if (value === undefined) continue;
-      const found = this.exact.get(`${signal}:${value}`);
-      if (found === undefined) continue;
-      for (const entryId of typeof found === 'number' ? [found] : found) {
-        const tag = this.exactEntries.get(entryId)!.tag;
-        if (consult[tag] === -1) continue;
-        hits.push(this.hit(tag, entryId, signal, value, 0, 0));
-      }
+      table.forEachMatch(value, (entryId, tag) => {
+        if (consult[tag] !== -1) hits.push(this.hit(tag, entryId, signal, value, 0, 0));
+      });
     }
     return this.finish(hits);
   }
@@ -326,7 +313,7 @@ export class BankMatcher {
   stats(): BankMatcherStats {
     let banks = 0;
     for (const s of this.slotsByTag) if (s.bank !== null) banks++;
-    return { banks, exactEntries: this.exactEntries.size, pdq: this.index.stats() };
+    return { banks, exactEntries: this.md5.size + this.sha256.size, pdq: this.index.stats() };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -421,19 +408,18 @@ export class BankMatcher {
   /** Store a validated, enabled entry (for pdq, `this.scratch` holds the parsed hash). */
   private put(entry: IndexEntry, value: string, bulk: boolean): void {
     const tag = this.slotFor(entry.bankId).tag;
-    const oldExact = this.exactEntries.get(entry.id);
-    if (oldExact !== undefined) this.removeExact(entry.id, oldExact);
+    // An entry holds one signal: drop the id from the other two structures.
     if (entry.signalType === 'pdq') {
+      this.md5.remove(entry.id);
+      this.sha256.remove(entry.id);
       if (bulk) this.index.append(entry.id, this.scratch, tag);
       else this.index.add(entry.id, this.scratch, tag);
     } else {
       this.index.remove(entry.id);
-      const key = `${entry.signalType}:${value}`;
-      const prev = this.exact.get(key);
-      if (prev === undefined) this.exact.set(key, entry.id);
-      else if (typeof prev === 'number') this.exact.set(key, [prev, entry.id]);
-      else prev.push(entry.id);
-      this.exactEntries.set(entry.id, { key, tag });
+      const [table, other] =
+        entry.signalType === 'md5' ? [this.md5, this.sha256] : [this.sha256, this.md5];
+      other.remove(entry.id);
+      table.set(entry.id, value, tag);
     }
     if (this.meta !== null) {
       if (entry.sourceId !== null || entry.classification !== null) {
@@ -441,17 +427,6 @@ export class BankMatcher {
       } else {
         this.meta.delete(entry.id);
       }
-    }
-  }
-
-  private removeExact(entryId: number, e: ExactEntry): void {
-    this.exactEntries.delete(entryId);
-    const cur = this.exact.get(e.key);
-    if (cur === entryId) this.exact.delete(e.key);
-    else if (Array.isArray(cur)) {
-      const rest = cur.filter((x) => x !== entryId);
-      if (rest.length === 1) this.exact.set(e.key, rest[0]!);
-      else this.exact.set(e.key, rest);
     }
   }
 }

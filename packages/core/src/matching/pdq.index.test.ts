@@ -88,7 +88,9 @@ describe('PdqIndex', () => {
         }),
         fc.boolean(),
         fc.constantFrom(1, 5, 12, 16),
-        (seed, ops, queries, bulk, companionBits) => {
+        fc.constantFrom(1, 70_001, 165_191_049),
+        (seed, ops, queries, bulk, companionBits, idScale) => {
+          // idScale spreads ids so that id blocks span more than 16 bits (wide blocks)
           const r = rng(seed);
           const centres = [0, 1, 2, 3].map(() => randomHash(r));
           const index = new PdqIndex({ ...TIGHT, companionBits });
@@ -96,16 +98,16 @@ describe('PdqIndex', () => {
           for (const o of ops) {
             if (o.kind === 'add') {
               const hash = flip(centres[o.centre]!, o.flips, r);
-              if (bulk) index.append(o.id, hash, o.tag);
-              else index.add(o.id, hash, o.tag);
-              brute.set(o.id, { hash, tag: o.tag });
+              if (bulk) index.append(o.id * idScale, hash, o.tag);
+              else index.add(o.id * idScale, hash, o.tag);
+              brute.set(o.id * idScale, { hash, tag: o.tag });
             } else if (o.kind === 'dup') {
-              const src = brute.get(o.of);
+              const src = brute.get(o.of * idScale);
               if (src === undefined) continue;
-              index.add(o.id, src.hash, src.tag);
-              brute.set(o.id, { hash: src.hash.slice(), tag: src.tag });
+              index.add(o.id * idScale, src.hash, src.tag);
+              brute.set(o.id * idScale, { hash: src.hash.slice(), tag: src.tag });
             } else if (o.kind === 'remove') {
-              expect(index.remove(o.id)).toBe(brute.delete(o.id));
+              expect(index.remove(o.id * idScale)).toBe(brute.delete(o.id * idScale));
             } else {
               index.compact();
             }

@@ -1,6 +1,8 @@
 import { ErrorCodes, LifeguardError } from '../errors/lifeguard-error.js';
 import { HASH256_WORDS, popcount32, type Hash256 } from '../hashing/hash256.codec.js';
 import { IdSlotMap } from './id-slot.map.js';
+import { SortedIdColumn } from './sorted-id.column.js';
+import { TagColumn } from './tag.column.js';
 import {
   CHUNK_VALUES,
   MASKS_BY_WEIGHT,
@@ -31,7 +33,7 @@ export const PDQ_INDEX_MAX_SLOTS = 2 ** 30;
 /** Largest search distance: every hash is within 256 of every other. */
 export const PDQ_MAX_DISTANCE = 256;
 
-/** Slot id marking a removed slot (tombstone) until the next compaction. */
+/** Tail id marking a removed tail slot (tombstone) until the next compaction. */
 const DEAD = 0xffffffff;
 const W = HASH256_WORDS;
 /** Buckets whose bounds are read (and first postings touched) together before scanning. */
@@ -95,40 +97,56 @@ export interface PdqIndexStats {
 /**
  * Exact PDQ radius search over a mutable set of (id, 256-bit hash, tag) entries.
  *
- * Memory layout (no object per hash): hashes in one flat `Uint32Array` (8 words per slot),
- * ids in a `Uint32Array`, tags (the matcher's bank index) in a `Uint16Array`, an id -> slot
- * open-addressing table, and 16 tables, one per 16-bit chunk. A table built in bulk is a
- * 65537-entry bucket directory over one `Uint16Array` holding, bucket after bucket, each
- * posting's head (the top `companionBits` bits of the companion chunk over the slot's low
- * bits; the only part a query scans), then the rest of its slot: bit-packed middle bits and
- * Elias-Fano-coded high bits, decoded only for the postings that pass the companion filter
- * (see `pdq-tables.build.ts`). At the default 12 companion bits a posting is ~30 bits, so
- * ~60 bytes per hash for the tables plus 32 for the hash.
+ * Memory layout (no object per hash). The **built part**, made by the last (re)build, holds
+ * its slots in ascending id order: hashes in one flat `Uint32Array` (8 words per slot), ids
+ * in a {@link SortedIdColumn} (~2 bytes each; searched by binary search, so no id -> slot
+ * table), tags (the matcher's bank index) in a run-length {@link TagColumn}, removals in a
+ * bit set, and 16 tables, one per 16-bit chunk. A table is a 65537-entry bucket directory
+ * over one `Uint16Array` holding, bucket after bucket, each posting's head (the top
+ * `companionBits` bits of the companion chunk over the slot's low bits; the only part a query
+ * scans), then the rest of its slot: bit-packed middle bits and Elias-Fano-coded high bits,
+ * decoded only for the postings that pass the companion filter (see `pdq-tables.build.ts`).
+ * At the default 12 companion bits a posting is ~30 bits: ~60 bytes per hash for the tables,
+ * 32 for the hash, ~2 for the rest.
  *
- * Entries added after the last build are linked into per-table chains (a 65536-entry head
- * array and a next array per table); removals leave tombstones. When the chains or the
- * tombstones outgrow their limits the whole index is rebuilt (compacted) in O(n).
+ * The **tail** holds entries added since: its own growable arrays (so adding never copies the
+ * built part), an id -> slot open-addressing table, and per-table chains (a 65536-entry head
+ * array and a next array per table). Removals leave tombstones. When the tail or the
+ * tombstones outgrow their limits, both parts are merged in id order into a new built part
+ * and the tables are rebuilt, in O(n).
  *
  * Exactness: see `pdq-pigeonhole.scheme.ts`; every hash within the distance is reported
  * exactly once, for any distance 0..256.
  */
 export class PdqIndex {
-  private words: Uint32Array;
-  private ids: Uint32Array;
-  private tags: Uint16Array;
-  private readonly map: IdSlotMap;
-  private count = 0;
+  // Built part: slots [0, nb), ascending ids.
+  private words: Uint32Array = new Uint32Array(0);
+  private ids = SortedIdColumn.EMPTY;
+  private tags = TagColumn.EMPTY;
+  private deadBits: Uint32Array = new Uint32Array(0);
+  private nb = 0;
+  private deadBuilt = 0;
+  // Tail: slots nb + i for tail index i in [0, tn), in arrival order.
+  private tWords: Uint32Array = new Uint32Array(0);
+  private tIds: Uint32Array = new Uint32Array(0);
+  private tTags: Uint16Array = new Uint16Array(0);
+  private tn = 0;
+  private readonly tMap: IdSlotMap;
+  /**
+   * Tail slots [0, tMapped) are in the id map; bulk appends skip it (and its duplicate check)
+   * and are mapped by {@link syncMap}, or resolved by {@link rebuild}.
+   */
+  private tMapped = 0;
+  /** Tail slots [0, tLinked) are in the chains; the rest are pending (scanned linearly). */
+  private tLinked = 0;
   private live = 0;
   private dead = 0;
   /**
-   * Slots [0, mapped) are in the id map; bulk appends skip it (and its duplicate check) and
-   * are mapped in one pass by {@link syncMap} or {@link rebuild}, on a pre-sized table.
+   * Largest id ever appended: removing a larger id needs no lookup (nor the id-map sync that a
+   * lookup forces), which keeps a snapshot load that interleaves MD5 entries cheap.
    */
-  private mapped = 0;
-  /** Slots [0, built) are in the CSR tables. */
-  private built = 0;
-  /** Slots [built, linked) are in the overflow chains; [linked, count) are pending. */
-  private linked = 0;
+  private maxId = -1;
+  /** Bucket directories of the 16 tables, or null when none are built. */
   private dirs: Uint32Array[] | null = null;
   /** The 16 built tables (see `pdq-tables.build.ts`), empty when none are built. */
   private tables: BuiltTable[] = [];
@@ -163,10 +181,7 @@ export class PdqIndex {
         companionBits: c,
       });
     }
-    this.words = new Uint32Array(0);
-    this.ids = new Uint32Array(0);
-    this.tags = new Uint16Array(0);
-    this.map = new IdSlotMap(this.ids);
+    this.tMap = new IdSlotMap(this.tIds);
   }
 
   /** Number of live entries. */
@@ -177,22 +192,27 @@ export class PdqIndex {
 
   /** True when an entry with this id is present. */
   has(id: number): boolean {
+    if (id > this.maxId) return false;
     this.syncMap();
-    return this.map.get(id) >= 0;
+    return this.find(id) >= 0;
   }
 
   /** A copy of the hash stored under `id`, or undefined. */
   getHash(id: number): Hash256 | undefined {
     this.syncMap();
-    const slot = this.map.get(id);
-    return slot < 0 ? undefined : this.words.slice(slot * W, slot * W + W);
+    const s = this.find(id);
+    if (s < 0) return undefined;
+    return s < this.nb
+      ? this.words.slice(s * W, s * W + W)
+      : this.tWords.slice((s - this.nb) * W, (s - this.nb) * W + W);
   }
 
   /** The tag stored with `id`, or undefined. */
   getTag(id: number): number | undefined {
     this.syncMap();
-    const slot = this.map.get(id);
-    return slot < 0 ? undefined : this.tags[slot];
+    const s = this.find(id);
+    if (s < 0) return undefined;
+    return s < this.nb ? this.tags.at(s) : this.tTags[s - this.nb];
   }
 
   /**
@@ -215,7 +235,7 @@ export class PdqIndex {
    * Append an entry for bulk loading: like {@link add}, but it is only linked into the tables
    * by {@link commit} (until then searches still find it, by a linear scan of the pending
    * part). A later append of the same id replaces the earlier one. Use {@link load} when the
-   * entries are at hand.
+   * entries are at hand. Appending in ascending id order makes the build cheapest.
    */
   append(id: number, hash: Uint32Array, tag = 0, offset = 0): void {
     this.appendSlot(id, hash, tag, offset, true);
@@ -226,14 +246,13 @@ export class PdqIndex {
    * the tables when that is cheaper or the overflow has outgrown its limit.
    */
   commit(): void {
-    if (this.linked === this.count) return;
-    const overflow = this.count - this.built;
-    const limit = Math.max(this.opts.minOverflow, this.built * this.opts.maxOverflowRatio);
+    if (this.tLinked === this.tn) return;
     if (this.dirs === null) {
-      if (this.count >= this.opts.minIndexedSize) this.rebuild();
+      if (this.nb + this.tn >= this.opts.minIndexedSize) this.rebuild();
       return;
     }
-    if (overflow > limit || this.count - this.linked > this.built) {
+    const limit = Math.max(this.opts.minOverflow, this.nb * this.opts.maxOverflowRatio);
+    if (this.tn > limit || this.tn - this.tLinked > this.nb) {
       this.rebuild();
       return;
     }
@@ -250,7 +269,7 @@ export class PdqIndex {
 
   /**
    * Bulk-load from flat arrays: `hashes` holds `ids.length` hashes of 8 words each. Builds the
-   * tables once; the fastest way to start.
+   * tables once; the fastest way to start (with ids ascending, the hashes are copied once).
    */
   loadArrays(ids: ArrayLike<number>, hashes: Uint32Array, tags?: ArrayLike<number>): void {
     if (hashes.length !== ids.length * W) {
@@ -259,7 +278,7 @@ export class PdqIndex {
         words: hashes.length,
       });
     }
-    this.ensureCapacity(this.count + ids.length);
+    this.ensureTail(this.tn + ids.length);
     for (let i = 0; i < ids.length; i++) {
       this.appendSlot(ids[i]!, hashes, tags === undefined ? 0 : tags[i]!, i * W, true);
     }
@@ -268,10 +287,16 @@ export class PdqIndex {
 
   /** Remove the entry `id`; returns false when it was absent. */
   remove(id: number): boolean {
+    if (id > this.maxId) return false;
     this.syncMap();
-    const slot = this.map.delete(id);
-    if (slot < 0) return false;
-    this.kill(slot);
+    const i = this.tMap.delete(id);
+    if (i >= 0) {
+      this.kill(this.nb + i);
+    } else {
+      const s = this.findBuilt(id);
+      if (s < 0) return false;
+      this.kill(s);
+    }
     this.maybeCompact();
     return true;
   }
@@ -280,10 +305,19 @@ export class PdqIndex {
   removeByTag(tag: number): number {
     this.syncMap();
     let removed = 0;
-    for (let s = 0; s < this.count; s++) {
-      if (this.ids[s] !== DEAD && this.tags[s] === tag) {
-        this.map.delete(this.ids[s]!);
-        this.kill(s);
+    this.tags.forEachRange(tag, (from, to) => {
+      for (let s = from; s < to; s++) {
+        if (!this.isDeadBuilt(s)) {
+          this.kill(s);
+          removed++;
+        }
+      }
+    });
+    for (let i = 0; i < this.tn; i++) {
+      const id = this.tIds[i]!;
+      if (id !== DEAD && this.tTags[i] === tag) {
+        this.tMap.delete(id);
+        this.kill(this.nb + i);
         removed++;
       }
     }
@@ -327,17 +361,18 @@ export class PdqIndex {
     const q = this.q;
     q.set(query);
     const plan = pigeonholePlan(maxDistance, this.opts.companionBits);
+    const indexed = this.nb + this.tLinked;
     const useIndex =
       this.dirs !== null &&
       (strategy === 'index' ||
-        (strategy === 'auto' && indexCost(plan, this.linked) < linearCost(this.linked)));
-    if (!useIndex) return this.scan(0, this.count, maxDistance, visit);
+        (strategy === 'auto' && indexCost(plan, indexed) < linearCost(indexed)));
+    if (!useIndex) return this.scanBuilt(maxDistance, visit) + this.scanTail(0, maxDistance, visit);
     let n = 0;
     for (let t = 0; t < PDQ_CHUNKS; t++) {
       n += this.probeTable(t, plan, maxDistance, visit);
       n += this.probeChains(t, plan, maxDistance, visit);
     }
-    return n + this.scan(this.linked, this.count, maxDistance, visit);
+    return n + this.scanTail(this.tLinked, maxDistance, visit);
   }
 
   /** Every entry within `maxDistance` of `query`, sorted by distance then id. */
@@ -355,17 +390,20 @@ export class PdqIndex {
   /** Sizes and bytes held. */
   stats(): PdqIndexStats {
     let bytes = this.words.byteLength + this.ids.byteLength + this.tags.byteLength;
-    bytes += this.map.byteLength;
+    bytes += this.deadBits.byteLength;
+    bytes += this.tWords.byteLength + this.tIds.byteLength + this.tTags.byteLength;
+    bytes += this.tMap.byteLength;
     for (const d of this.dirs ?? []) bytes += d.byteLength;
     for (const t of this.tables) bytes += t.blob.byteLength;
     for (const h of this.heads ?? []) bytes += h.byteLength;
     for (const x of this.nexts) bytes += x.byteLength;
+    const tabled = this.dirs !== null;
     return {
       size: this.live,
-      slots: this.count,
-      built: this.built,
-      overflow: this.linked - this.built,
-      pending: this.count - this.linked,
+      slots: this.nb + this.tn,
+      built: tabled ? this.nb : 0,
+      overflow: this.tLinked,
+      pending: this.tn - this.tLinked,
       dead: this.dead,
       bytes,
     };
@@ -399,41 +437,76 @@ export class PdqIndex {
         length: hash.length,
       });
     }
-    const old = bulk ? -1 : this.map.get(id);
+    const old = bulk ? -1 : this.find(id);
     if (old >= 0) {
-      let same = this.tags[old] === tag;
-      for (let i = 0; same && i < W; i++) same = this.words[old * W + i] === hash[offset + i];
+      const inTail = old >= this.nb;
+      const words = inTail ? this.tWords : this.words;
+      const o = (inTail ? old - this.nb : old) * W;
+      let same = (inTail ? this.tTags[old - this.nb] : this.tags.at(old)) === tag;
+      for (let i = 0; same && i < W; i++) same = words[o + i] === hash[offset + i];
       if (same) return false;
-      this.map.delete(id);
+      if (inTail) this.tMap.delete(id);
       this.kill(old);
     }
-    if (this.count === this.ids.length) this.ensureCapacity(this.count + 1);
-    const s = this.count++;
-    const words = this.words;
-    for (let i = 0, o = s * W; i < W; i++) words[o + i] = hash[offset + i]!; // no view allocation
-    this.ids[s] = id;
-    this.tags[s] = tag;
+    if (this.tn === this.tIds.length) this.ensureTail(this.tn + 1);
+    const i = this.tn++;
+    const words = this.tWords;
+    for (let k = 0, o = i * W; k < W; k++) words[o + k] = hash[offset + k]!; // no view allocation
+    this.tIds[i] = id;
+    this.tTags[i] = tag;
+    if (id > this.maxId) this.maxId = id;
     this.live++;
     if (!bulk) {
-      this.map.set(id, s);
-      this.mapped = this.count;
+      this.tMap.set(id, i);
+      this.tMapped = this.tn;
     }
     return true;
   }
 
-  /** Map slots appended in bulk; a later slot with the same id replaces (kills) the earlier. */
-  private syncMap(): void {
-    for (let s = this.mapped; s < this.count; s++) {
-      const id = this.ids[s]!;
-      const old = this.map.get(id);
-      this.map.set(id, s); // before kill: set finds the old bucket through ids[old]
-      if (old >= 0) this.kill(old);
-    }
-    this.mapped = this.count;
+  /** The live slot of `id` (tail slots are nb + tail index), or -1. */
+  private find(id: number): number {
+    const i = this.tMap.get(id);
+    return i >= 0 ? this.nb + i : this.findBuilt(id);
   }
 
+  /** The live built slot of `id`, or -1. */
+  private findBuilt(id: number): number {
+    const s = this.ids.find(id);
+    return s >= 0 && !this.isDeadBuilt(s) ? s : -1;
+  }
+
+  private isDeadBuilt(s: number): boolean {
+    return this.deadBuilt > 0 && ((this.deadBits[s >>> 5]! >>> (s & 31)) & 1) === 1;
+  }
+
+  /**
+   * Map tail slots appended in bulk; a later slot with the same id replaces (kills) the
+   * earlier one, in the tail or in the built part.
+   */
+  private syncMap(): void {
+    for (let i = this.tMapped; i < this.tn; i++) {
+      const id = this.tIds[i]!;
+      if (id === DEAD) continue;
+      const old = this.tMap.get(id);
+      this.tMap.set(id, i); // before kill: set finds the old bucket through tIds[old]
+      if (old >= 0) {
+        this.kill(this.nb + old);
+      } else {
+        const s = this.findBuilt(id);
+        if (s >= 0) this.kill(s);
+      }
+    }
+    this.tMapped = this.tn;
+  }
+
+  /** Tombstone a slot (a tail slot must already be out of the id map). */
   private kill(slot: number): void {
-    this.ids[slot] = DEAD;
+    if (slot < this.nb) {
+      this.deadBits[slot >>> 5] = (this.deadBits[slot >>> 5]! | (1 << (slot & 31))) >>> 0;
+      this.deadBuilt++;
+    } else {
+      this.tIds[slot - this.nb] = DEAD;
+    }
     this.live--;
     this.dead++;
   }
@@ -442,103 +515,139 @@ export class PdqIndex {
     if (this.dead > Math.max(this.opts.minDead, this.live * this.opts.maxDeadRatio)) this.rebuild();
   }
 
-  private ensureCapacity(n: number): void {
-    if (n <= this.ids.length) return;
-    if (n > PDQ_INDEX_MAX_SLOTS) {
+  private ensureTail(n: number): void {
+    if (n <= this.tIds.length) return;
+    if (this.nb + n > PDQ_INDEX_MAX_SLOTS) {
       throw new LifeguardError(ErrorCodes.INVALID_ARGUMENT, 'PDQ index is full', {
         maxSlots: PDQ_INDEX_MAX_SLOTS,
       });
     }
-    const cap = Math.min(Math.max(n, Math.floor(this.ids.length * 1.5), 1024), PDQ_INDEX_MAX_SLOTS);
+    const cap = Math.min(
+      Math.max(n, Math.floor(this.tIds.length * 1.5), 1024),
+      PDQ_INDEX_MAX_SLOTS,
+    );
     const words = new Uint32Array(cap * W);
-    words.set(this.words.subarray(0, this.count * W));
+    words.set(this.tWords.subarray(0, this.tn * W));
     const ids = new Uint32Array(cap);
-    ids.set(this.ids.subarray(0, this.count));
+    ids.set(this.tIds.subarray(0, this.tn));
     const tags = new Uint16Array(cap);
-    tags.set(this.tags.subarray(0, this.count));
-    this.words = words;
-    this.ids = ids;
-    this.tags = tags;
-    this.map.rebind(ids);
+    tags.set(this.tTags.subarray(0, this.tn));
+    this.tWords = words;
+    this.tIds = ids;
+    this.tTags = tags;
+    this.tMap.rebind(ids);
   }
 
-  /** Link pending slots [linked, count) into the overflow chains of every table. */
+  /** Link pending tail slots [tLinked, tn) into the overflow chains of every table. */
   private linkPending(): void {
     if (this.heads === null) {
       this.heads = [];
       for (let t = 0; t < PDQ_CHUNKS; t++) this.heads.push(new Int32Array(CHUNK_VALUES).fill(-1));
     }
-    const need = this.count - this.built;
+    const need = this.tn;
     if (this.nexts.length === 0 || this.nexts[0]!.length < need) {
       const cap = Math.max(need, Math.floor((this.nexts[0]?.length ?? 0) * 1.5), 1024);
       for (let t = 0; t < PDQ_CHUNKS; t++) {
         const next = new Int32Array(cap);
         const old = this.nexts[t];
-        if (old !== undefined) next.set(old.subarray(0, this.linked - this.built));
+        if (old !== undefined) next.set(old.subarray(0, this.tLinked));
         this.nexts[t] = next;
       }
     }
-    for (let s = this.linked; s < this.count; s++) {
-      const node = s - this.built;
+    for (let i = this.tLinked; i < this.tn; i++) {
       for (let t = 0; t < PDQ_CHUNKS; t++) {
-        const w = this.words[s * W + (t >>> 1)]!;
+        const w = this.tWords[i * W + (t >>> 1)]!;
         const key = t & 1 ? w >>> 16 : w & 0xffff;
         const head = this.heads[t]!;
-        this.nexts[t]![node] = head[key]!;
-        head[key] = node;
+        this.nexts[t]![i] = head[key]!;
+        head[key] = i;
       }
     }
-    this.linked = this.count;
+    this.tLinked = this.tn;
   }
 
-  /** Compact live slots to the front, then build every table from scratch. */
+  /**
+   * Merge the live built slots and the live tail slots (a later tail slot replacing an
+   * earlier one or a built slot with the same id) in ascending id order into a new built
+   * part, then build every table from scratch.
+   */
   private rebuild(): void {
-    const words = this.words;
-    const ids = this.ids;
-    const tags = this.tags;
-    const map = this.map;
-    // Pass 1: map every live slot, later slots replacing earlier ones with the same id.
-    map.clear(this.live);
-    let liveSlots = 0;
-    for (let s = 0; s < this.count; s++) {
-      if (ids[s] === DEAD) continue;
-      map.set(ids[s]!, s);
-      liveSlots++;
-    }
-    const duplicates = liveSlots > map.size;
-    // Pass 2 (skipped for a clean bulk load: no tombstones, no duplicate ids): keep the slot
-    // each id maps to, move it down, and repoint its bucket (set finds the bucket through
-    // ids[s], which still holds the id: writes so far went to slots <= n).
-    let n = liveSlots === this.count && !duplicates ? this.count : 0;
-    for (let s = n; s < this.count; s++) {
-      const id = ids[s]!;
-      if (id === DEAD || (duplicates && map.get(id) !== s)) continue;
-      if (s !== n) {
-        words.copyWithin(n * W, s * W, s * W + W);
-        ids[n] = id;
-        tags[n] = tags[s]!;
-        map.set(id, n);
+    const nb = this.nb;
+    const order = liveTailInIdOrder(this.tIds, this.tn);
+    // src[j] = the slot the j-th merged entry comes from (tail slots as nb + tail index)
+    const src = new Uint32Array(this.live + order.length);
+    let k = 0;
+    let s = 0;
+    let o = 0;
+    const tIds = this.tIds;
+    while (s < nb || o < order.length) {
+      if (s < nb && this.isDeadBuilt(s)) {
+        s++;
+        continue;
       }
-      n++;
+      if (o < order.length) {
+        const ti = order[o]!;
+        const tid = tIds[ti]!;
+        if (o + 1 < order.length && tIds[order[o + 1]!] === tid) {
+          o++; // a later append of the same id wins
+          continue;
+        }
+        const bid = s < nb ? this.ids.at(s) : Infinity;
+        if (tid <= bid) {
+          src[k++] = nb + ti;
+          o++;
+          if (tid === bid) s++; // the tail replaces the built slot
+          continue;
+        }
+      }
+      src[k++] = s++;
     }
-    this.count = n;
-    this.live = n;
+    const ids = new Uint32Array(k);
+    const tags = new Uint16Array(k);
+    let words: Uint32Array;
+    let identityTail = nb === 0 || this.deadBuilt === nb;
+    for (let j = 0; j < k && identityTail; j++) identityTail = src[j] === nb + j;
+    if (identityTail) {
+      // The common bulk load: ascending ids, no duplicates; the tail's hashes are kept as is.
+      words = this.tWords.length === k * W ? this.tWords : this.tWords.slice(0, k * W);
+    } else {
+      words = new Uint32Array(k * W);
+    }
+    for (let j = 0; j < k; j++) {
+      const from = src[j]!;
+      if (from < nb) {
+        ids[j] = this.ids.at(from);
+        tags[j] = this.tags.at(from);
+        if (!identityTail) words.set(this.words.subarray(from * W, from * W + W), j * W);
+      } else {
+        ids[j] = tIds[from - nb]!;
+        tags[j] = this.tTags[from - nb]!;
+        if (!identityTail) {
+          words.set(this.tWords.subarray((from - nb) * W, (from - nb) * W + W), j * W);
+        }
+      }
+    }
+    this.words = words;
+    this.ids = SortedIdColumn.from(ids, k);
+    this.tags = TagColumn.from(tags, k);
+    this.deadBits = new Uint32Array((k + 31) >>> 5);
+    this.nb = k;
+    this.deadBuilt = 0;
+    this.live = k;
     this.dead = 0;
-    // Return slack left by geometric growth (up to a third of the arrays) to the allocator.
-    if (this.ids.length > n + (n >>> 3) + 1024) {
-      this.words = words.slice(0, n * W);
-      this.ids = ids.slice(0, n);
-      this.tags = tags.slice(0, n);
-    }
-    this.map.rebind(this.ids);
-    this.mapped = n;
+    this.tWords = new Uint32Array(0);
+    this.tIds = new Uint32Array(0);
+    this.tTags = new Uint16Array(0);
+    this.tn = 0;
+    this.tMap.clear(0);
+    this.tMap.rebind(this.tIds);
+    this.tMapped = 0;
+    this.tLinked = 0;
     this.heads = null;
     this.nexts = [];
     this.tables = [];
-    if (n === 0 || n < this.opts.minIndexedSize) {
+    if (k === 0 || k < this.opts.minIndexedSize) {
       this.dirs = null;
-      this.built = 0;
-      this.linked = 0;
       return;
     }
     this.dirs ??= Array.from({ length: PDQ_CHUNKS }, () => new Uint32Array(CHUNK_VALUES + 1));
@@ -548,11 +657,11 @@ export class PdqIndex {
       Uint32Array,
       Uint32Array,
     ];
-    this.hiSpan = hiSpanFor(n);
+    this.hiSpan = hiSpanFor(k);
     for (let p = 0; p < PDQ_CHUNKS / 2; p++) {
       const [lo, hi] = buildPairTables(
         this.words,
-        n,
+        k,
         p,
         this.dirs[2 * p]!,
         this.dirs[2 * p + 1]!,
@@ -563,23 +672,27 @@ export class PdqIndex {
       this.tables[2 * p] = lo;
       this.tables[2 * p + 1] = hi;
     }
-    this.built = n;
-    this.linked = n;
   }
 
   /**
-   * Full distance check of a candidate found through table t, reporting it only when t is
-   * the first table through which the pigeonhole plan reaches it (by its full companion), so that no entry is
-   * reported twice (a canonical-owner rule, cheaper than a per-query visited set).
+   * The distance of the hash at `words[o .. o+8)` when it is within d and table t is the
+   * first table (in probe order) through which the pigeonhole plan reaches it, judged on
+   * full 16-bit companions; else -1. Reporting only from that owner table means no entry is
+   * reported twice (cheaper than a per-query visited set), and it also drops postings that
+   * only the narrowed companion filter let through.
    */
-  private verify(s: number, t: number, plan: PigeonholePlan, d: number, visit: PdqVisitor): number {
-    const words = this.words;
+  private ownerDistance(
+    words: Uint32Array,
+    o: number,
+    t: number,
+    plan: PigeonholePlan,
+    d: number,
+  ): number {
     const q = this.q;
-    const o = s * W;
-    // Table t's own condition on the full companion first: the filter saw only its top bits.
+    // Table t's own condition first: the filter saw only the companion's top bits.
     const xt = words[o + (t >>> 1)]! ^ q[t >>> 1]!;
     const et = POPCOUNT16[t & 1 ? xt >>> 16 : xt & 0xffff]!;
-    if (POPCOUNT16[t & 1 ? xt & 0xffff : xt >>> 16]! > plan.pairRadius - et) return 0;
+    if (POPCOUNT16[t & 1 ? xt & 0xffff : xt >>> 16]! > plan.pairRadius - et) return -1;
     const dist =
       popcount32(words[o]! ^ q[0]!) +
       popcount32(words[o + 1]! ^ q[1]!) +
@@ -589,21 +702,14 @@ export class PdqIndex {
       popcount32(words[o + 5]! ^ q[5]!) +
       popcount32(words[o + 6]! ^ q[6]!) +
       popcount32(words[o + 7]! ^ q[7]!);
-    if (dist > d) return 0;
-    // The owner is the first table whose bucket and full 16-bit companion both qualify; the
-    // narrowed companion filter also lets through postings of tables that do not qualify.
-    for (let u = 0; u <= t; u++) {
+    if (dist > d) return -1;
+    for (let u = 0; u < t; u++) {
       const x = words[o + (u >>> 1)]! ^ q[u >>> 1]!;
       const e = POPCOUNT16[u & 1 ? x >>> 16 : x & 0xffff]!;
       const c = POPCOUNT16[u & 1 ? x & 0xffff : x >>> 16]!;
-      if (e <= plan.keyRadius && c <= plan.pairRadius - e) {
-        const id = this.ids[s]!; // read last: a cache miss, needed only for hits
-        if (u < t || id === DEAD) return 0;
-        visit(id, dist, this.tags[s]!);
-        return 1;
-      }
+      if (e <= plan.keyRadius && c <= plan.pairRadius - e) return -1;
     }
-    return 0;
+    return dist;
   }
 
   private probeTable(t: number, plan: PigeonholePlan, d: number, visit: PdqVisitor): number {
@@ -688,69 +794,138 @@ export class PdqIndex {
     for (let j = 0; j < nc; j++) touch ^= words[slots[j]! * W]!;
     this.sink ^= touch;
     let n = 0;
-    for (let j = 0; j < nc; j++) n += this.verify(slots[j]!, t, plan, d, visit);
+    for (let j = 0; j < nc; j++) {
+      const s = slots[j]!;
+      const dist = this.ownerDistance(words, s * W, t, plan, d);
+      if (dist < 0 || this.isDeadBuilt(s)) continue;
+      visit(this.ids.at(s), dist, this.tags.at(s));
+      n++;
+    }
     return n;
   }
 
   private probeChains(t: number, plan: PigeonholePlan, d: number, visit: PdqVisitor): number {
-    if (this.heads === null || this.linked === this.built) return 0;
+    if (this.heads === null || this.tLinked === 0) return 0;
     const head = this.heads[t]!;
     const next = this.nexts[t]!;
-    const words = this.words;
+    const words = this.tWords;
     const p = t >>> 1;
     const qw = this.q[p]!;
     const qk = t & 1 ? qw >>> 16 : qw & 0xffff;
     const qc = t & 1 ? qw & 0xffff : qw >>> 16;
-    const base = this.built;
     let n = 0;
     for (let e = 0; e <= plan.keyRadius; e++) {
       const lim = plan.pairRadius - e;
       const from = ball16(e - 1);
       const to = ball16(e);
       for (let m = from; m < to; m++) {
-        for (let node = head[qk ^ MASKS_BY_WEIGHT[m]!]!; node >= 0; node = next[node]!) {
-          const s = base + node;
-          const w = words[s * W + p]!;
+        for (let i = head[qk ^ MASKS_BY_WEIGHT[m]!]!; i >= 0; i = next[i]!) {
+          const w = words[i * W + p]!;
           const c = t & 1 ? w & 0xffff : w >>> 16;
           if (POPCOUNT16[c ^ qc]! > lim) continue;
-          n += this.verify(s, t, plan, d, visit);
+          const dist = this.ownerDistance(words, i * W, t, plan, d);
+          const id = this.tIds[i]!;
+          if (dist < 0 || id === DEAD) continue;
+          visit(id, dist, this.tTags[i]!);
+          n++;
         }
       }
     }
     return n;
   }
 
-  /** Linear scan of slots [from, to). */
-  private scan(from: number, to: number, d: number, visit: PdqVisitor): number {
-    const words = this.words;
-    const ids = this.ids;
-    const q = this.q;
-    const q0 = q[0]!,
-      q1 = q[1]!,
-      q2 = q[2]!,
-      q3 = q[3]!;
-    const q4 = q[4]!,
-      q5 = q[5]!,
-      q6 = q[6]!,
-      q7 = q[7]!;
+  /** Linear scan of the built part. */
+  private scanBuilt(d: number, visit: PdqVisitor): number {
     let n = 0;
-    for (let s = from, o = from * W; s < to; s++, o += W) {
-      // Early exit after half the words: a random hash is ~64 bits away by then.
-      let dist =
-        popcount32(words[o]! ^ q0) +
-        popcount32(words[o + 1]! ^ q1) +
-        popcount32(words[o + 2]! ^ q2) +
-        popcount32(words[o + 3]! ^ q3);
-      if (dist > d) continue;
-      dist +=
-        popcount32(words[o + 4]! ^ q4) +
-        popcount32(words[o + 5]! ^ q5) +
-        popcount32(words[o + 6]! ^ q6) +
-        popcount32(words[o + 7]! ^ q7);
-      if (dist > d || ids[s] === DEAD) continue;
-      visit(ids[s]!, dist, this.tags[s]!);
+    scanWords(this.words, this.q, 0, this.nb, d, (s, dist) => {
+      if (this.isDeadBuilt(s)) return;
+      visit(this.ids.at(s), dist, this.tags.at(s));
       n++;
-    }
+    });
     return n;
   }
+
+  /** Linear scan of tail slots [from, tn). */
+  private scanTail(from: number, d: number, visit: PdqVisitor): number {
+    let n = 0;
+    scanWords(this.tWords, this.q, from, this.tn, d, (i, dist) => {
+      const id = this.tIds[i]!;
+      if (id === DEAD) return;
+      visit(id, dist, this.tTags[i]!);
+      n++;
+    });
+    return n;
+  }
+}
+
+/** Call `hit(slot, distance)` for every slot in [from, to) of `words` within d of q. */
+function scanWords(
+  words: Uint32Array,
+  q: Uint32Array,
+  from: number,
+  to: number,
+  d: number,
+  hit: (slot: number, distance: number) => void,
+): void {
+  const q0 = q[0]!,
+    q1 = q[1]!,
+    q2 = q[2]!,
+    q3 = q[3]!;
+  const q4 = q[4]!,
+    q5 = q[5]!,
+    q6 = q[6]!,
+    q7 = q[7]!;
+  for (let s = from, o = from * W; s < to; s++, o += W) {
+    // Early exit after half the words: a random hash is ~64 bits away by then.
+    let dist =
+      popcount32(words[o]! ^ q0) +
+      popcount32(words[o + 1]! ^ q1) +
+      popcount32(words[o + 2]! ^ q2) +
+      popcount32(words[o + 3]! ^ q3);
+    if (dist > d) continue;
+    dist +=
+      popcount32(words[o + 4]! ^ q4) +
+      popcount32(words[o + 5]! ^ q5) +
+      popcount32(words[o + 6]! ^ q6) +
+      popcount32(words[o + 7]! ^ q7);
+    if (dist <= d) hit(s, dist);
+  }
+}
+
+/**
+ * Indexes of the live tail slots (`ids[i] !== DEAD`, i < n) ordered by id, ties in index
+ * order (so the last of equal ids is the latest). Already ascending in the usual bulk load;
+ * otherwise a stable LSD radix sort on the two 16-bit halves of the id.
+ */
+function liveTailInIdOrder(ids: Uint32Array, n: number): Uint32Array {
+  let live = 0;
+  let sorted = true;
+  let prev = -1;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
+    if (id === DEAD) continue;
+    if (id < prev) sorted = false;
+    prev = id;
+    live++;
+  }
+  let order = new Uint32Array(live);
+  for (let i = 0, j = 0; i < n; i++) if (ids[i] !== DEAD) order[j++] = i;
+  if (sorted) return order;
+  let tmp = new Uint32Array(live);
+  const counts = new Uint32Array(CHUNK_VALUES + 1);
+  for (const shift of [0, 16]) {
+    counts.fill(0);
+    for (let j = 0; j < live; j++) {
+      const b = ((ids[order[j]!]! >>> shift) & 0xffff) + 1;
+      counts[b] = counts[b]! + 1;
+    }
+    for (let b = 0; b < CHUNK_VALUES; b++) counts[b + 1] = counts[b + 1]! + counts[b]!;
+    for (let j = 0; j < live; j++) {
+      const b = (ids[order[j]!]! >>> shift) & 0xffff;
+      tmp[counts[b]!] = order[j]!;
+      counts[b] = counts[b]! + 1;
+    }
+    [order, tmp] = [tmp, order];
+  }
+  return order;
 }
