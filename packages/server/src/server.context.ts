@@ -114,6 +114,7 @@ export class ServerContext {
       audit: this.audit,
       blobs: this.blobs,
       jobs: this.jobs,
+      leaseMs: config.jobLeaseMs,
     });
     this.buckets = new TokenBuckets(config.limits.rateLimitPerSecond, config.limits.rateLimitBurst);
     this.sync = new IndexSync(store, this.matcher, {

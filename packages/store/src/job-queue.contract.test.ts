@@ -63,7 +63,13 @@ function jobQueueContract(
       await new Promise((r) => setTimeout(r, 10));
       const c3 = await q.claim(60_000); // lease expired: taken over
       expect(c3).toMatchObject({ id: j.id, attempts: 3 });
+      // Only the current claim may renew its lease; a renewed lease is not taken over.
+      expect(await q.renew(c2!, 60_000)).toBe(false);
+      expect(await q.renew(c3!, 60_000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 10));
+      expect(await q.claim(60_000)).toBeUndefined();
       await q.fail(j.id, { code: 'LG_ERR_URL_REFUSED', message: 'no' });
+      expect(await q.renew(c3!, 60_000)).toBe(false);
       const done = await q.get(j.id);
       expect(done).toMatchObject({
         state: 'failed',

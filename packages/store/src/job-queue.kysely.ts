@@ -152,6 +152,22 @@ export class KyselyJobQueue implements JobQueue {
       .execute();
   }
 
+  /** {@inheritDoc JobQueue.renew} */
+  async renew(job: Pick<Job, 'id' | 'attempts'>, leaseMs: number): Promise<boolean> {
+    const now = new Date();
+    const r = await this.db
+      .updateTable('lg_jobs')
+      .set({
+        lease_until: new Date(now.getTime() + leaseMs).toISOString(),
+        updated_at: now.toISOString(),
+      })
+      .where('id', '=', job.id)
+      .where('state', '=', 'running')
+      .where('attempts', '=', job.attempts)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   /** {@inheritDoc JobQueue.fail} */
   async fail(
     id: string,

@@ -258,7 +258,7 @@ export class KyselyReportSubmissionStore implements ReportSubmissionStore {
         throw new LifeguardError(
           ErrorCodes.CONFLICT,
           `submission '${id}' was changed by another worker`,
-          { id, expectedVersion, version: Number(cur.version) },
+          { id, expectedVersion, version: Number(cur.version), takenOver: true },
         );
       }
       if (change.file) {

@@ -48,6 +48,13 @@ export interface JobQueue {
    * Two workers never hold the same job at once.
    */
   claim(leaseMs: number): Promise<Job | undefined>;
+  /**
+   * Extend the lease of a job this worker still holds (a long job calls it between steps so
+   * no other worker takes the job over while it runs). `attempts` is the value from the
+   * claim: it identifies this claim. Returns false when the job is no longer ours (its lease
+   * expired and another worker claimed it, or it ended).
+   */
+  renew(job: Pick<Job, 'id' | 'attempts'>, leaseMs: number): Promise<boolean>;
   /** Mark a running job `succeeded` with its result. */
   complete(id: string, result: Readonly<Record<string, unknown>>): Promise<void>;
   /**

@@ -217,6 +217,19 @@ describe('ReportSubmissionRunner against the fake CyberTipline', () => {
     ]);
   });
 
+  it('two workers racing on one submission open and file exactly one report', async () => {
+    const { runner, sub, fake } = await setup({ latencyMs: 20 });
+    const results = await Promise.allSettled([runner.run(sub.id), runner.run(sub.id)]);
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        expect((r.reason as { details?: { takenOver?: boolean } }).details?.takenOver).toBe(true);
+      }
+    }
+    expect((await subs.get(sub.id))?.state).toBe('finished');
+    expect(fake.requests.filter((q) => q.step === 'submit')).toHaveLength(1);
+    expect(fake.finished()).toHaveLength(1);
+  });
+
   it('never sends /submit twice: a submission left submitting stops in doubt', async () => {
     const { runner, sub, fake } = await setup();
     await subs.update(sub.id, sub.version, {

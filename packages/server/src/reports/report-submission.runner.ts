@@ -100,7 +100,14 @@ export class ReportSubmissionRunner {
    * Run submission `id` as far as it goes. Resolves with the submission in a terminal state;
    * rejects (after recording the error) when a transient failure should be retried later.
    */
-  async run(id: string, opts: { readonly giveUp?: boolean } = {}): Promise<ReportSubmission> {
+  async run(
+    id: string,
+    opts: {
+      readonly giveUp?: boolean;
+      /** Called before each step: renews the job's lease; false stops the run (taken over). */
+      readonly heartbeat?: () => Promise<boolean>;
+    } = {},
+  ): Promise<ReportSubmission> {
     let s = await this.deps.store.get(id);
     if (!s) throw new LifeguardError(ErrorCodes.NOT_FOUND, `submission '${id}' not found`);
     const dest = this.deps.destinations.get(s.destination);
@@ -111,6 +118,13 @@ export class ReportSubmissionRunner {
       );
     }
     for (;;) {
+      if (opts.heartbeat && !(await opts.heartbeat())) {
+        throw new LifeguardError(
+          ErrorCodes.CONFLICT,
+          `submission '${id}' was taken over by another worker (lease lost)`,
+          { takenOver: true },
+        );
+      }
       const step = nextSubmissionStep(s);
       if (step.kind === 'done') {
         if (s.state === 'finished') await this.deps.onFinished?.(s);
@@ -138,7 +152,7 @@ export class ReportSubmissionRunner {
         s = await this.perform(box, dest, step);
       } catch (e) {
         s = box.s;
-        if (isLifeguardError(e, ErrorCodes.CONFLICT) && e.message.includes('another worker')) {
+        if (isLifeguardError(e, ErrorCodes.CONFLICT) && e.details?.takenOver === true) {
           throw e; // someone else holds it now; their progress wins
         }
         s = await this.onError(s, step, e, opts.giveUp === true);

@@ -92,6 +92,8 @@ export interface ReportServiceDeps {
   readonly jobs: JobQueue;
   /** Clock. */
   readonly now?: () => number;
+  /** Lease of a claimed job in ms (renewed between submission steps). */
+  readonly leaseMs: number;
   /** Destinations to use instead of those built from the configuration (tests). */
   readonly destinations?: ReadonlyMap<string, ReportDestination>;
 }
@@ -395,7 +397,10 @@ export class ReportService {
     const actor: Actor = { id: p.actor.id, roles: p.actor.roles as Actor['roles'] };
     const giveUp = job.attempts >= this.deps.config.maxAttempts;
     try {
-      const s = await this.runner.run(p.submissionId, { giveUp });
+      const s = await this.runner.run(p.submissionId, {
+        giveUp,
+        heartbeat: () => this.deps.jobs.renew(job, this.deps.leaseMs),
+      });
       if (s.state === 'finished') await this.markReported(s, actor);
       await this.deps.jobs.complete(job.id, {
         submissionId: s.id,
@@ -403,6 +408,8 @@ export class ReportService {
         reportId: s.reportId,
       });
     } catch (e) {
+      // Another worker holds the job now (our lease lapsed): leave it to them.
+      if (isLifeguardError(e, ErrorCodes.CONFLICT) && e.details?.takenOver === true) return;
       const code = isLifeguardError(e) ? e.code : ErrorCodes.INTERNAL;
       const message = isLifeguardError(e) ? e.message : 'internal error';
       const retry = giveUp

@@ -63,6 +63,12 @@ export interface FakeCyberTiplineOptions {
     | { responseCode: number; status?: number }
     | void
     | undefined;
+  /**
+   * Called after a request was handled (the report changed) and before its answer is sent:
+   * return a promise to hold the answer, so a test can kill the client while the answer is
+   * lost in flight.
+   */
+  readonly onAnswer?: (step: string, reportId: number | undefined) => Promise<void> | void;
   /** Hold every answer this long (ms): latency of the real service. Default 0. */
   readonly latencyMs?: number;
 }
@@ -170,14 +176,15 @@ export async function startFakeCyberTipline(
     const m = /^\/ispws\/(status|submit|upload|fileinfo|finish|retract)$/.exec(url.pathname);
     res.setHeader('request-id', randomBytes(8).toString('hex'));
     const body = await readBody(req);
-    const answer = (
+    const answer = async (
       status: number,
       code: number | undefined,
       extra: Record<string, string | number | string[]> = {},
       reportId?: number,
       tag = 'reportResponse',
-    ) => {
+    ): Promise<void> => {
       const step = m?.[1] ?? url.pathname;
+      if (m) await opts.onAnswer?.(step, reportId);
       requests.push({
         step,
         ...(reportId !== undefined ? { reportId } : {}),
