@@ -17,6 +17,8 @@ export * from './banks/bank.model.js';
 export * from './ports/bank-store.port.js';
 export * from './ports/job-queue.port.js';
 export * from './ports/blob-store.port.js';
+export * from './ports/evidence-store.port.js';
+export * from './evidence/evidence.policy.js';
 export * from './ports/audit-log.port.js';
 export * from './ports/case-store.port.js';
 export * from './risk/risk-event.model.js';

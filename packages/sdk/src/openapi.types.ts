@@ -2045,6 +2045,115 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/cases/{id}/evidence': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A case's preserved evidence
+     * @description Preservation records (what, why, when, SHA-256, hold) of the objects kept for a case. Only for the roles in `evidence.accessRoles` (default admin, lead, child_safety_reviewer) and API keys with the 'evidence:read' scope; every access is audited.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              evidence: {
+                caseId: string;
+                contentType: string;
+                /** Format: date-time */
+                holdUntil: string;
+                id: string;
+                /** @description Case item of a media object */
+                itemId: string | null;
+                jurisdictions: string[];
+                /** @enum {string} */
+                kind: 'media' | 'metadata' | 'conversation';
+                /** Format: date-time */
+                preservedAt: string;
+                preservedBy: string;
+                /** Format: date-time */
+                purgedAt: string | null;
+                /** @description SHA-256 of the bytes, recorded at capture */
+                sha256: string;
+                size: number;
+                /** @enum {string} */
+                trigger: 'case_confirmed' | 'block_verdict' | 'case_reported';
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/cases/{id}/report': {
     parameters: {
       query?: never;
@@ -2660,6 +2769,101 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/evidence/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The bytes of one evidence object
+     * @description Decrypted and integrity-checked (AES-GCM tag and the SHA-256 recorded at capture): a tampered object answers 500 LG_ERR_INTEGRITY, never bytes. `Cache-Control: no-store`. Access rules as for the list; every access is audited.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The preserved bytes (header X-Lifeguard-SHA256 carries their SHA-256) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/octet-stream': string;
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -3778,6 +3982,7 @@ export interface paths {
               | 'risk:read'
               | 'feeds:read'
               | 'exchanges:write'
+              | 'evidence:read'
               | 'admin'
             )[];
           };

@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { evidenceRoutes } from './evidence/evidence.routes.js';
 import { installProblemHandlers, PROBLEM_SCHEMA } from './http/problem.handler.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { consoleRoutes, findConsoleDir } from './routes/console.routes.js';
@@ -160,6 +161,7 @@ export async function buildApp(
   jobRoutes(app, ctx);
   webhookRoutes(app, ctx);
   eventRoutes(app, ctx);
+  evidenceRoutes(app, ctx);
   authRoutes(app, ctx);
   userRoutes(app, ctx);
   feedRoutes(app, ctx);

@@ -14,6 +14,7 @@ import {
   KyselyUserStore,
   KyselyWebhookOutbox,
   type LifeguardStore,
+  KyselyEvidenceStore,
   type VaultBlobStore,
 } from '@lifeguard/store';
 import { ApiKeyService } from './auth/api-key.service.js';
@@ -21,6 +22,7 @@ import { TokenBuckets } from './auth/token.bucket.js';
 import { UserService } from './auth/user.service.js';
 import { auditAuthEvents } from './auth/auth.audit.js';
 import type { ServerConfig } from './config/server.config.js';
+import { EvidenceVault } from './evidence/evidence-vault.service.js';
 import { openVault } from './evidence/vault.factory.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
 import { ReportService } from './reports/report.service.js';
@@ -79,6 +81,8 @@ export class ServerContext {
   readonly exchanges: ExchangeService;
   /** Hotline reports: preview, confirmation, the submission job (docs/reporting.md). */
   readonly reports: ReportService;
+  /** Evidence preservation, access and purge over {@link blobs} (docs/evidence.md). */
+  readonly evidence: EvidenceVault;
   /** HTTP requests being handled now (for draining on shutdown). */
   inFlight = 0;
   private actions: ReadonlyMap<number, string> = new Map();
@@ -93,7 +97,7 @@ export class ServerContext {
   constructor(
     readonly config: ServerConfig,
     readonly store: LifeguardStore,
-    log: (msg: string, err: unknown) => void,
+    private readonly log: (msg: string, err: unknown) => void,
     notice: (line: string) => void = () => undefined,
   ) {
     this.blobs = openVault(config, notice);
@@ -115,6 +119,14 @@ export class ServerContext {
       blobs: this.blobs,
       jobs: this.jobs,
       leaseMs: config.jobLeaseMs,
+    });
+    this.evidence = new EvidenceVault({
+      blobs: this.blobs,
+      records: new KyselyEvidenceStore(store.kysely, store.dialect),
+      cases: this.caseStore,
+      audit: this.audit,
+      policy: config.evidence,
+      events: new KyselyRiskEventLog(store.kysely),
     });
     this.buckets = new TokenBuckets(config.limits.rateLimitPerSecond, config.limits.rateLimitBurst);
     this.sync = new IndexSync(store, this.matcher, {
@@ -181,6 +193,12 @@ export class ServerContext {
     }, this.config.indexPollMs);
     this.actionsTimer.unref();
     if (this.config.role !== 'api' && this.config.sharing.pollExchanges) this.exchanges.start();
+    // The API-only role leaves purging to `all` and `worker` processes.
+    if (this.config.role !== 'api') {
+      this.evidence.startPurgeJob(this.config.evidence.purgeIntervalMs, (e) =>
+        this.log('evidence purge failed', e),
+      );
+    }
   }
 
   /** Per-bank actions by bank id (as last read). */
@@ -205,6 +223,7 @@ export class ServerContext {
   async stop(): Promise<void> {
     if (this.actionsTimer) clearInterval(this.actionsTimer);
     await this.exchanges.stop();
+    await this.evidence.stopPurgeJob();
     await this.sync.stop();
     await this.pool.close();
   }

@@ -24,3 +24,4 @@ export { sha256Hex } from './blobs/vault-envelope.codec.js';
 export * from './report-submission-store.kysely.js';
 export * from './blobs/s3-object.backend.js';
 export * from './exchange-store.kysely.js';
+export * from './evidence-store.kysely.js';

@@ -22,6 +22,10 @@ export const AUDIT_RECORD_TYPES = [
   'report_sent',
   'settings_change',
   'user_change',
+  // Evidence vault (issue 7): preservation, every access (granted or refused), every purge.
+  'evidence_preserve',
+  'evidence_access',
+  'evidence_purge',
 ] as const;
 
 /** One of {@link AUDIT_RECORD_TYPES}. */

@@ -12,6 +12,7 @@ export const SCOPES = [
   'risk:read',
   'feeds:read',
   'exchanges:write',
+  'evidence:read',
   'admin',
 ] as const;
 /** One of {@link SCOPES}. */

@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ErrorCodes, LifeguardError } from '@lifeguard/core';
 import {
+  DEFAULT_EVIDENCE_CONFIG,
+  mergeEvidenceConfig,
+  type EvidenceConfig,
+} from './evidence.config.js';
+import {
   DEFAULT_VAULT_CONFIG,
   mergeVaultConfig,
   VAULT_ENV,
@@ -177,6 +182,8 @@ export interface ServerConfig {
   readonly consoleDir: string | undefined;
   /** Hotline reporting: the CyberTipline and the reporter (docs/reporting.md). */
   readonly reports: ReportsConfig;
+  /** Evidence preservation: triggers, retention per jurisdiction, access, purge. */
+  readonly evidence: EvidenceConfig;
 }
 
 /** Defaults of {@link ServerConfig}. */
@@ -230,6 +237,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   vault: DEFAULT_VAULT_CONFIG,
   consoleDir: undefined,
   reports: DEFAULT_REPORTS_CONFIG,
+  evidence: DEFAULT_EVIDENCE_CONFIG,
 });
 
 type Json = Record<string, unknown>;
@@ -391,6 +399,7 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
   if (input.reports !== undefined) {
     c.reports = mergeReportsConfig(c.reports, input.reports, origin === 'environment');
   }
+  if (input.evidence !== undefined) c.evidence = mergeEvidenceConfig(c.evidence, input.evidence);
   return c;
 }
 

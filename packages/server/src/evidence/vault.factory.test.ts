@@ -74,4 +74,33 @@ describe('evidence vault wiring', () => {
       /vault.backend/,
     );
   });
+
+  it('validates the evidence section: legal minimum, unknown fields, conflicts', () => {
+    const c = loadServerConfig({
+      overrides: {
+        evidence: {
+          jurisdictions: ['US', 'UK'],
+          retention: { UK: { holdDays: 730 } },
+          accessRoles: ['lead'],
+          purgeIntervalMs: 0,
+        },
+      },
+    });
+    expect(c.evidence.retention.UK).toEqual({ holdDays: 730 });
+    expect(c.evidence.retention.US).toEqual({ holdDays: 365 });
+    expect(c.evidence.accessRoles).toEqual(['lead']);
+    expect(() =>
+      loadServerConfig({ overrides: { evidence: { retention: { US: { holdDays: 90 } } } } }),
+    ).toThrow(/evidence.retention.US.holdDays: must be at least 365/);
+    expect(() => loadServerConfig({ overrides: { evidence: { holdDays: 1 } } })).toThrow(
+      /evidence.holdDays: unknown field/,
+    );
+    expect(() =>
+      loadServerConfig({
+        overrides: {
+          evidence: { jurisdictions: ['US', 'EU'], retention: { US: { holdDays: 400 } } },
+        },
+      }),
+    ).toThrow(/conflicting retention/);
+  });
 });

@@ -5,6 +5,7 @@ import { webhooksMigration } from './0004-webhooks.migration.js';
 import { riskEventsMigration } from './0005-risk-events.migration.js';
 import { casesMigration } from './0006-cases.migration.js';
 import { usersMigration } from './0007-users.migration.js';
+import { evidenceMigration } from './0008-evidence.migration.js';
 import { reportSubmissionsMigration } from './0009-report-submissions.migration.js';
 import { exchangesMigration } from './0010-exchanges.migration.js';
 
@@ -101,6 +102,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '0005_risk_events': riskEventsMigration(dialect),
     '0006_cases': casesMigration(dialect),
     '0007_users': usersMigration(dialect),
+    '0008_evidence': evidenceMigration(dialect),
     '0009_report_submissions': reportSubmissionsMigration(),
     '0010_exchanges': exchangesMigration(dialect),
   };

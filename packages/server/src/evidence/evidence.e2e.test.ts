@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CasePdqIndex,
+  DEFAULT_EVIDENCE_POLICY,
+  type CaseSource,
+  type MatchHit,
+} from '@lifeguard/core';
+import { KyselyEvidenceStore, sha256Hex } from '@lifeguard/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadServerConfig } from '../config/server.config.js';
+import { startServer, type RunningServer } from '../server.runner.js';
+import { EvidenceVault } from './evidence-vault.service.js';
+
+const DAY = 86_400_000;
+
+const csamHit: MatchHit = {
+  bankId: 1,
+  bankName: 'verified',
+  kind: 'block',
+  entryId: 1,
+  signal: 'md5',
+  value: 'ab'.repeat(16),
+  distance: 0,
+  threshold: 0,
+  labels: ['csam'],
+  classification: null,
+  sourceId: null,
+};
+
+describe('evidence vault over HTTP', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lg-evidence-e2e-'));
+  const adminKey = `test-admin-${randomBytes(24).toString('hex')}`;
+  let s: RunningServer;
+  let evidenceKey: string;
+  let caseId: string;
+  // A benign stand-in for uploaded media: random bytes (the vault never looks inside).
+  const media = randomBytes(200_000);
+  const sha = sha256Hex(media);
+
+  beforeAll(async () => {
+    const config = loadServerConfig({
+      env: {},
+      overrides: { dataDir: dir, port: 0, logLevel: 'silent', adminKey },
+    });
+    s = await startServer(config, { notice: () => undefined, warn: () => undefined });
+    await s.indexLoaded;
+    evidenceKey = (await s.ctx.keys.issue('evidence-reader', ['evidence:read'])).key;
+    // A block-verdict case whose upload was kept as a review copy (as case intake does).
+    await s.ctx.blobs.put(`media/${sha}`, media, { contentType: 'image/jpeg' });
+    const source: CaseSource = {
+      kind: 'hash_match',
+      media: { sha256: sha, md5: 'ab'.repeat(16) },
+      verdict: 'block',
+      rule: 'label:csam=block',
+      matches: [csamHit],
+      uploader: 'acct-1',
+    };
+    const [out] = await s.ctx.caseStore.ingest(
+      [
+        {
+          item: { id: 'x', receivedAt: Date.now(), source, reach: { views: 3 } },
+          blobKey: `media/${sha}`,
+        },
+      ],
+      new CasePdqIndex(),
+      Date.now(),
+    );
+    caseId = out!.caseId;
+  });
+  afterAll(async () => {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = (path: string, key: string): Promise<Response> =>
+    fetch(`${s.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+
+  it('preserves media and metadata with a 365-day hold, audited', async () => {
+    const before = Date.now();
+    const recs = await s.ctx.evidence.preserveCase(caseId, 'block_verdict', 'system');
+    expect(recs.map((r) => r.kind)).toEqual(['media', 'metadata']);
+    const m = recs[0]!;
+    expect(m.sha256).toBe(sha);
+    expect(m.size).toBe(media.length);
+    expect(m.contentType).toBe('image/jpeg');
+    expect(m.holdUntil).toBeGreaterThanOrEqual(before + 365 * DAY);
+    expect((await s.ctx.blobs.head(m.blobKey))!.holdUntil).toBe(m.holdUntil);
+    // Under hold: the blob store itself refuses a delete.
+    await expect(s.ctx.blobs.delete(m.blobKey)).rejects.toMatchObject({ code: 'LG_ERR_CONFLICT' });
+    // Preserving again is idempotent for the media object.
+    const again = await s.ctx.evidence.preserveCase(caseId, 'case_confirmed', 'user:lead');
+    expect(again[0]!.id).toBe(m.id);
+    const audit = await s.ctx.audit.list({ limit: 100, action: 'evidence_preserve' });
+    expect(audit.map((a) => a.subject)).toEqual([`case:${caseId}`, `case:${caseId}`]);
+  });
+
+  it('serves evidence to an evidence:read key, no-store and integrity-checked; refuses others', async () => {
+    const list = await get(`/v1/cases/${caseId}/evidence`, evidenceKey);
+    expect(list.status).toBe(200);
+    expect(list.headers.get('cache-control')).toBe('no-store');
+    const body = (await list.json()) as {
+      evidence: { id: string; kind: string; sha256: string }[];
+    };
+    const mediaRec = body.evidence.find((e) => e.kind === 'media')!;
+    expect(mediaRec.sha256).toBe(sha);
+
+    const bytes = await get(`/v1/evidence/${mediaRec.id}`, evidenceKey);
+    expect(bytes.status).toBe(200);
+    expect(bytes.headers.get('cache-control')).toBe('no-store');
+    expect(bytes.headers.get('x-lifeguard-sha256')).toBe(sha);
+    expect(Buffer.from(await bytes.arrayBuffer()).equals(media)).toBe(true);
+
+    const meta = body.evidence.find((e) => e.kind === 'metadata')!;
+    const doc = (await (await get(`/v1/evidence/${meta.id}`, evidenceKey)).json()) as {
+      case: { id: string };
+      signals: unknown[];
+    };
+    expect(doc.case.id).toBe(caseId);
+    expect(doc.signals.length).toBe(1);
+
+    // An admin key does not imply evidence access; a key with another scope is refused too.
+    const scanKey = (await s.ctx.keys.issue('scanner', ['scan'])).key;
+    for (const k of [adminKey, scanKey]) {
+      const r = await get(`/v1/evidence/${mediaRec.id}`, k);
+      expect(r.status).toBe(403);
+      expect(((await r.json()) as { code: string }).code).toBe('LG_ERR_FORBIDDEN');
+    }
+    expect((await get('/v1/evidence/999999', evidenceKey)).status).toBe(404);
+
+    const accesses = await s.ctx.audit.list({ limit: 100, action: 'evidence_access' });
+    const results = accesses.map(
+      (a) => `${a.subject}:${JSON.stringify(a.data.op)}:${JSON.stringify(a.data.result)}`,
+    );
+    expect(results).toContain(`case:${caseId}:"list":"granted"`);
+    expect(results).toContain(`evidence:${mediaRec.id}:"read":"granted"`);
+    expect(results).toContain(`evidence:${mediaRec.id}:"read":"refused"`);
+  });
+
+  it('answers 500 LG_ERR_INTEGRITY for a tampered object (one flipped byte), never the bytes', async () => {
+    const recs = await new KyselyEvidenceStore(s.ctx.store.kysely, s.ctx.store.dialect).listByCase(
+      caseId,
+    );
+    const m = recs.find((r) => r.kind === 'media')!;
+    const file = join(dir, 'blobs', `${m.blobKey}.lgv`);
+    const raw = readFileSync(file);
+    raw[raw.length - 100] = raw[raw.length - 100]! ^ 0x01;
+    writeFileSync(file, raw);
+    const r = await get(`/v1/evidence/${m.id}`, evidenceKey);
+    expect(r.status).toBe(500);
+    expect(((await r.json()) as { code: string }).code).toBe('LG_ERR_INTEGRITY');
+    const last = (await s.ctx.audit.list({ limit: 100, action: 'evidence_access' })).pop()!;
+    expect(last.data.result).toBe('LG_ERR_INTEGRITY');
+  });
+
+  it('lets only the configured roles in; purges only expired material, audited', async () => {
+    let now = Date.now();
+    const records = new KyselyEvidenceStore(s.ctx.store.kysely, s.ctx.store.dialect);
+    const vault = new EvidenceVault({
+      blobs: s.ctx.blobs,
+      records,
+      cases: s.ctx.caseStore,
+      audit: s.ctx.audit,
+      policy: DEFAULT_EVIDENCE_POLICY,
+      now: () => now,
+    });
+    const reviewer = { id: 'user:r', roles: ['reviewer'] as const, isKey: false };
+    const cs = { id: 'user:cs', roles: ['child_safety_reviewer'] as const, isKey: false };
+    await expect(vault.list(caseId, reviewer)).rejects.toMatchObject({ code: 'LG_ERR_FORBIDDEN' });
+    expect((await vault.list(caseId, cs)).length).toBeGreaterThan(0);
+
+    // Nothing has expired: a purge deletes nothing.
+    expect(await vault.purge()).toEqual({ purged: 0, failed: 0 });
+    const kept = (await records.listByCase(caseId)).filter((r) => r.purgedAt === null);
+    // 364 days later: still nothing; 366 days later: everything of this case goes.
+    now += 364 * DAY;
+    expect((await vault.purge()).purged).toBe(0);
+    now += 2 * DAY;
+    const r = await vault.purge();
+    expect(r).toEqual({ purged: kept.length, failed: 0 });
+    for (const k of kept) expect(await s.ctx.blobs.head(k.blobKey)).toBeUndefined();
+    expect((await records.listByCase(caseId)).every((x) => x.purgedAt !== null)).toBe(true);
+    const purges = await s.ctx.audit.list({ limit: 100, action: 'evidence_purge' });
+    expect(purges).toHaveLength(kept.length);
+    expect(purges.every((p) => p.actor === 'system')).toBe(true);
+    // The review copy (no hold, not evidence) is untouched by the purge.
+    expect(await s.ctx.blobs.head(`media/${sha}`)).toBeDefined();
+  });
+});
