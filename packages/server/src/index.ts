@@ -30,3 +30,15 @@ export { generateOpenApi } from './openapi.generator.js';
 export { signWebhook, verifyWebhook } from './webhooks/webhook.signer.js';
 export * from './evidence/vault.factory.js';
 export * from './config/vault.config.js';
+export {
+  ExchangeService,
+  standaloneExchangeService,
+  type SyncReport,
+} from './sharing/exchange.service.js';
+export { checkExchangeConfig, CREDENTIAL_FIELDS } from './sharing/connectors.js';
+export {
+  loadOrCreateFeedKey,
+  parsePublicFeedKey,
+  verifyFeedPage,
+  FEED_SIGNATURE_HEADER,
+} from './sharing/feed-key.js';

@@ -446,5 +446,21 @@ export function bankStoreContract(label: string, makeHarness: () => Promise<Stor
         'LG_ERR_INVALID_HASH',
       );
     });
+
+    it('removes entries by source id with tombstones', async () => {
+      const b = await store.createBank({ name: 'prog' });
+      await store.addEntries(b.id, [
+        { signalType: 'pdq', value: randomHex(64), sourceId: 'x-1' },
+        { signalType: 'md5', value: randomHex(32), sourceId: 'x-1' },
+        { signalType: 'pdq', value: randomHex(64), sourceId: 'x-2' },
+      ]);
+      const seq = await store.currentSeq();
+      expect(await store.removeBySourceIds(b.id, ['x-1', 'nope'])).toBe(2);
+      expect(await store.removeBySourceIds(b.id, ['x-1'])).toBe(0);
+      const tail = await store.changesSince(seq, 100, b.id);
+      expect(tail.map((c) => c.kind)).toEqual(['entry_remove', 'entry_remove']);
+      expect(tail.every((c) => c.kind === 'entry_remove' && c.signal !== undefined)).toBe(true);
+      expect((await store.countEntries(b.id)).total).toBe(1);
+    });
   });
 }

@@ -497,6 +497,51 @@ export class KyselyBankStore implements BankStore {
     });
   }
 
+  /** {@inheritDoc BankStore.removeBySourceIds} */
+  async removeBySourceIds(
+    bankId: number,
+    sourceIds: readonly string[],
+    options: RemoveOptions = {},
+  ): Promise<number> {
+    const opinion = options.opinion ?? null;
+    return this.write(async (trx) => {
+      const bank = await trx
+        .selectFrom('lg_banks')
+        .select('id')
+        .where('id', '=', bankId)
+        .executeTakeFirst();
+      if (!bank) throw notFound('bank', bankId);
+      let removed = 0;
+      for (let i = 0; i < sourceIds.length; i += INSERT_ROWS) {
+        const chunk = sourceIds.slice(i, i + INSERT_ROWS);
+        const gone = await trx
+          .deleteFrom('lg_bank_entries')
+          .where('bank_id', '=', bankId)
+          .where('source_id', 'in', chunk)
+          .returning(['id', 'signal_type', 'value'])
+          .execute();
+        const rows = gone.sort((x, y) => Number(x.id) - Number(y.id));
+        for (let j = 0; j < rows.length; j += 1000) {
+          await trx
+            .insertInto('lg_bank_changes')
+            .values(
+              rows.slice(j, j + 1000).map((r) => ({
+                kind: 'entry_remove',
+                bank_id: bankId,
+                entry_id: r.id,
+                signal_type: r.signal_type,
+                value: r.value,
+                opinion,
+              })),
+            )
+            .execute();
+        }
+        removed += rows.length;
+      }
+      return removed;
+    });
+  }
+
   /** {@inheritDoc BankStore.getEntry} */
   async getEntry(entryId: number): Promise<BankEntry | undefined> {
     const r = await this.db

@@ -2,6 +2,7 @@ import type { Command } from './command.model.js';
 import { hashCommand } from './hash.command.js';
 import { riskCommand } from './risk.command.js';
 import { bankCommand } from './bank.command.js';
+import { exchangeCommand } from './exchange.command.js';
 import { matchCommand } from './match.command.js';
 import { serveCommand } from './serve.command.js';
 import { userCommand } from './user.command.js';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   hashCommand,
   riskCommand,
   bankCommand,
+  exchangeCommand,
   matchCommand,
   serveCommand,
   userCommand,

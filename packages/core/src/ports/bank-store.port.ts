@@ -98,6 +98,15 @@ export interface BankStore {
     readonly pages: AsyncIterable<IndexEntry[]>;
   };
   /**
+   * Delete the entries of bank `bankId` whose `sourceId` is one of `sourceIds` (a program's
+   * tombstone names its entry, not the hash), like {@link removeSignals}. Returns how many.
+   */
+  removeBySourceIds(
+    bankId: number,
+    sourceIds: readonly string[],
+    options?: RemoveOptions,
+  ): Promise<number>;
+  /**
    * Changes with sequence strictly greater than `afterSeq`, oldest first, at most `limit`.
    * With `bankId`, only that bank's changes (a bank's hash-sharing feed; indexed).
    */

@@ -13,8 +13,24 @@ export const EXCHANGE_KINDS = ['lifeguard', 'ncmec', 'stopncii', 'threatexchange
 /** One of {@link EXCHANGE_KINDS}. */
 export type ExchangeKind = (typeof EXCHANGE_KINDS)[number];
 
+/**
+ * A tombstone that names the source's entry instead of the hash (NCMEC's `deletedImage`
+ * carries only its id): every local entry imported with that `sourceId` is removed.
+ */
+export interface SourceRemoval {
+  /** Discriminator. */
+  readonly op: 'remove_source';
+  /** The source's entry id (stored as the local entry's `sourceId` on import). */
+  readonly sourceId: string;
+  /** The source's opinion, if it gave one. */
+  readonly opinion?: EntryOpinion;
+}
+
+/** One change from an exchange: a signal added or removed, or a source entry removed. */
+export type ExchangeUpdate = SignalUpdate | SourceRemoval;
+
 /** One signal change from an exchange. */
-export interface ExchangeUpdate {
+export interface SignalUpdate {
   /** `add`: the source holds the signal; `remove`: it withdrew it (a tombstone). */
   readonly op: 'add' | 'remove';
   /** Signal type (mapped from the source's own names). */

@@ -1,7 +1,7 @@
 import type { Bank, BankChange, EntryOpinion } from '../banks/bank.model.js';
 import { checkSignalValue } from '../banks/signal-value.js';
 import { ErrorCodes, LifeguardError } from '../errors/lifeguard-error.js';
-import type { ExchangeUpdate } from './exchange.model.js';
+import type { SignalUpdate } from './exchange.model.js';
 
 /**
  * The Lifeguard hash-sharing feed, version 1 (`lifeguard-feed/1`), specified in
@@ -122,7 +122,7 @@ export interface ParsedFeedPage {
   /** The header. */
   readonly header: FeedPageHeader;
   /** The records as exchange updates. */
-  readonly updates: ExchangeUpdate[];
+  readonly updates: SignalUpdate[];
   /** Records of signal types this version does not hold (skipped). */
   readonly unsupported: number;
 }
@@ -182,7 +182,7 @@ export function parseFeedPage(text: string): ParsedFeedPage {
   if (lines.at(-1) === '') lines.pop();
   if (lines.length === 0) throw invalid('empty page');
   const header = parseFeedHeader(lines[0]!);
-  const updates: ExchangeUpdate[] = [];
+  const updates: SignalUpdate[] = [];
   let unsupported = 0;
   let lastSeq = parseFeedCursor(header.cursor);
   for (let i = 1; i < lines.length; i++) {

@@ -2,6 +2,21 @@ import { ErrorCodes, LifeguardError, type SignalExchange } from '@lifeguard/core
 import type { ExchangeRecord } from '@lifeguard/store';
 import { resolveSecret } from './http.util.js';
 import { checkLifeguardFeedConfig, LifeguardFeedExchange } from './lifeguard-feed.connector.js';
+import { checkNcmecConfig, NcmecExchange } from './ncmec.connector.js';
+import { checkStopNciiConfig, StopNciiExchange } from './stopncii.connector.js';
+import {
+  checkThreatExchangeConfig,
+  ThreatExchangeExchange,
+  type ThreatExchangeConfig,
+} from './threatexchange.connector.js';
+
+/** Credential fields each connector needs (values may be `env:NAME`). */
+export const CREDENTIAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  lifeguard: ['apiKey'],
+  ncmec: ['username', 'password'],
+  stopncii: ['subscriptionKey', 'fetchFunctionKey'],
+  threatexchange: ['accessToken'],
+};
 
 function needSecret(exchange: string, creds: Record<string, string>, field: string): string {
   const v = resolveSecret(creds[field]);
@@ -25,10 +40,19 @@ export function checkExchangeConfig(
   config: Record<string, unknown>,
   credentials: Record<string, string>,
 ): void {
-  const want: Record<string, readonly string[]> = { lifeguard: ['apiKey'] };
+  const want = CREDENTIAL_FIELDS;
   switch (kind) {
     case 'lifeguard':
       checkLifeguardFeedConfig(config);
+      break;
+    case 'ncmec':
+      checkNcmecConfig(config);
+      break;
+    case 'stopncii':
+      checkStopNciiConfig(config);
+      break;
+    case 'threatexchange':
+      checkThreatExchangeConfig(config);
       break;
     default:
       throw new LifeguardError(ErrorCodes.INVALID_ARGUMENT, `unknown exchange kind '${kind}'`);
@@ -70,11 +94,31 @@ export function connectorFor(
         opts.timeoutMs,
       );
     case 'ncmec':
+      return new NcmecExchange(
+        rec.name,
+        rec.config,
+        {
+          username: needSecret(rec.name, creds, 'username'),
+          password: needSecret(rec.name, creds, 'password'),
+        },
+        opts.timeoutMs,
+      );
     case 'stopncii':
+      return new StopNciiExchange(
+        rec.name,
+        rec.config,
+        {
+          subscriptionKey: needSecret(rec.name, creds, 'subscriptionKey'),
+          fetchFunctionKey: needSecret(rec.name, creds, 'fetchFunctionKey'),
+        },
+        opts.timeoutMs,
+      );
     case 'threatexchange':
-      throw new LifeguardError(
-        ErrorCodes.INVALID_ARGUMENT,
-        `exchange kind '${rec.kind}' has no connector in this version`,
+      return new ThreatExchangeExchange(
+        rec.name,
+        rec.config as unknown as ThreatExchangeConfig,
+        { accessToken: needSecret(rec.name, creds, 'accessToken') },
+        opts.timeoutMs,
       );
   }
 }

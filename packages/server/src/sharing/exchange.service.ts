@@ -5,12 +5,14 @@ import {
   ErrorCodes,
   isLifeguardError,
   LifeguardError,
+  type BatchOutcome,
   type ExchangeStats,
   type SignalExchange,
 } from '@lifeguard/core';
-import type { ExchangeRecord, KyselyExchangeStore, LifeguardStore } from '@lifeguard/store';
+import { KyselyExchangeStore, type ExchangeRecord, type LifeguardStore } from '@lifeguard/store';
+import { Registry } from 'prom-client';
 import { connectorFor, type ConnectorOptions } from './connectors.js';
-import type { SharingMetrics } from './sharing.metrics.js';
+import { SharingMetrics } from './sharing.metrics.js';
 
 /** Outcome of one sync of one exchange. */
 export interface SyncReport {
@@ -38,6 +40,8 @@ export interface ExchangeServiceOptions {
   readonly warn: (line: string) => void;
   /** Called after a sync changed the local bank (apply it to this process's index now). */
   readonly onChanged?: () => Promise<void>;
+  /** Called after each applied page (CLI progress). */
+  readonly onPage?: (exchange: string, outcome: BatchOutcome, checkpoint: string) => void;
   /** Connector factory (tests inject fakes); default {@link connectorFor}. */
   readonly connector?: (
     rec: ExchangeRecord,
@@ -127,6 +131,7 @@ export class ExchangeService {
         this.metrics.exchangeEntries.inc({ exchange: name, op: 'added' }, outcome.added);
         this.metrics.exchangeEntries.inc({ exchange: name, op: 'removed' }, outcome.removed);
         if (outcome.added + outcome.removed > 0) changed = true;
+        this.opts.onPage?.(name, outcome, batch.checkpoint);
         add(outcome);
         checkpoint = batch.checkpoint;
         const held = await this.exchanges.progress(rec.id, this.owner, {
@@ -187,4 +192,20 @@ export class ExchangeService {
     this.abort.abort();
     await this.running?.catch(() => undefined);
   }
+}
+
+/**
+ * An {@link ExchangeService} over a store, with its own metrics registry: for the CLI's
+ * `lifeguard exchange sync`, which runs without a server.
+ */
+export function standaloneExchangeService(
+  store: LifeguardStore,
+  opts: Omit<ExchangeServiceOptions, 'tickMs'>,
+): ExchangeService {
+  return new ExchangeService(
+    store,
+    new KyselyExchangeStore(store.kysely),
+    new SharingMetrics(new Registry()),
+    { ...opts, tickMs: 1000 },
+  );
 }

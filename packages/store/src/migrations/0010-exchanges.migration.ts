@@ -60,3 +60,22 @@ export function exchangesMigration(dialect: 'sqlite' | 'postgres'): Migration {
     },
   };
 }
+
+/**
+ * Tombstones of NCMEC Hash Sharing and ThreatExchange name the source's entry id, not the
+ * hash (a `deletedImage` carries only its id): removal by source id needs this index.
+ */
+export function exchangeSourceIdsMigration(): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createIndex('lg_bank_entries_bank_source_idx')
+        .on('lg_bank_entries')
+        .columns(['bank_id', 'source_id'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('lg_bank_entries_bank_source_idx').execute();
+    },
+  };
+}

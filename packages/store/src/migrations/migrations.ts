@@ -7,7 +7,7 @@ import { casesMigration } from './0006-cases.migration.js';
 import { usersMigration } from './0007-users.migration.js';
 import { evidenceMigration } from './0008-evidence.migration.js';
 import { reportSubmissionsMigration } from './0009-report-submissions.migration.js';
-import { exchangesMigration } from './0010-exchanges.migration.js';
+import { exchangeSourceIdsMigration, exchangesMigration } from './0010-exchanges.migration.js';
 
 /** The SQL dialects Lifeguard stores run on. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -105,6 +105,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '0008_evidence': evidenceMigration(dialect),
     '0009_report_submissions': reportSubmissionsMigration(),
     '0010_exchanges': exchangesMigration(dialect),
+    '0010_exchanges_source_ids': exchangeSourceIdsMigration(),
   };
 }
 
