@@ -193,10 +193,12 @@ export class ServerContext {
     }, this.config.indexPollMs);
     this.actionsTimer.unref();
     if (this.config.role !== 'api' && this.config.sharing.pollExchanges) this.exchanges.start();
-    // The API-only role leaves purging to `all` and `worker` processes.
+    // The API-only role leaves preserving and purging to `all` and `worker` processes.
     if (this.config.role !== 'api') {
-      this.evidence.startPurgeJob(this.config.evidence.purgeIntervalMs, (e) =>
-        this.log('evidence purge failed', e),
+      await this.evidence.startJobs(
+        this.config.evidence.purgeIntervalMs,
+        this.config.indexPollMs,
+        this.log,
       );
     }
   }
@@ -223,7 +225,7 @@ export class ServerContext {
   async stop(): Promise<void> {
     if (this.actionsTimer) clearInterval(this.actionsTimer);
     await this.exchanges.stop();
-    await this.evidence.stopPurgeJob();
+    await this.evidence.stopJobs();
     await this.sync.stop();
     await this.pool.close();
   }

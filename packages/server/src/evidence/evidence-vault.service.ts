@@ -5,7 +5,7 @@ import {
   LifeguardError,
   mayAccessEvidence,
   preservesOn,
-  type AuditAppend,
+  type AuditLog,
   type BlobStore,
   type CaseStore,
   type EvidencePolicy,
@@ -15,12 +15,13 @@ import {
   type Role,
 } from '@lifeguard/core';
 import type { KyselyRiskEventLog } from '@lifeguard/store';
+import { EvidenceFollower } from './evidence.follower.js';
 
-/** Where evidence events are recorded (the hash-chained audit log, `ctx.audit`). */
-export interface EvidenceAudit {
-  /** Append one record (details log-safe: ids, hashes, codes). */
-  append(entry: AuditAppend): Promise<unknown>;
-}
+/**
+ * Where evidence events are recorded and triggers read: the hash-chained audit log
+ * (`ctx.audit`).
+ */
+export type EvidenceAudit = AuditLog;
 
 /** Who asks to see evidence. */
 export interface EvidenceAccessor {
@@ -58,6 +59,7 @@ function sha16(bytes: Uint8Array): string {
 export class EvidenceVault {
   private readonly now: () => number;
   private purgeTimer: ReturnType<typeof setInterval> | undefined;
+  private follower: EvidenceFollower | undefined;
   private purging: Promise<unknown> | undefined;
 
   /**
@@ -89,11 +91,13 @@ export class EvidenceVault {
    * `evidence/<case>/media-<item>`, writes the case metadata and, for risk alerts, the
    * conversation, each with the policy's hold; records each object; audits the whole.
    * Idempotent: preserving again keeps the objects and records and may extend holds.
+   * `auditSeq`: the audit record that caused it (kept so the follower can resume).
    */
   async preserveCase(
     caseId: string,
     trigger: EvidenceTrigger,
     by: string,
+    auditSeq?: number,
   ): Promise<EvidenceRecord[]> {
     const { blobs, records, cases, policy } = this.deps;
     if (!preservesOn(policy, trigger)) return [];
@@ -203,6 +207,7 @@ export class EvidenceVault {
         objects: out.map((r) => r.id),
         holdUntil,
         mediaWithoutBytes: withoutBytes,
+        ...(auditSeq !== undefined ? { auditSeq } : {}),
       },
     });
     return out;
@@ -389,5 +394,25 @@ export class EvidenceVault {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     this.purgeTimer = undefined;
     await this.purging;
+  }
+
+  /**
+   * Start the background work of a processing role: the purge job and the follower that
+   * preserves confirmed and reported cases from the audit log (see evidence.follower.ts).
+   */
+  async startJobs(
+    purgeIntervalMs: number,
+    followIntervalMs: number,
+    onError: (msg: string, e: unknown) => void,
+  ): Promise<void> {
+    this.startPurgeJob(purgeIntervalMs, (e) => onError('evidence purge failed', e));
+    this.follower ??= new EvidenceFollower(this, this.deps.audit, onError);
+    await this.follower.start(followIntervalMs);
+  }
+
+  /** Stop {@link startJobs}' work. */
+  async stopJobs(): Promise<void> {
+    await this.follower?.stop();
+    await this.stopPurgeJob();
   }
 }

@@ -189,3 +189,80 @@ describe('evidence vault over HTTP', () => {
     expect(await s.ctx.blobs.head(`media/${sha}`)).toBeDefined();
   });
 });
+
+describe('evidence follower', () => {
+  it('preserves a case once the audit log shows a confirmation, and resumes after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lg-evidence-follow-'));
+    const config = loadServerConfig({
+      env: {},
+      overrides: {
+        dataDir: dir,
+        port: 0,
+        logLevel: 'silent',
+        adminKey: 'b'.repeat(40),
+        indexPollMs: 50,
+      },
+    });
+    const quiet = { notice: () => undefined, warn: () => undefined };
+    let s = await startServer(config, quiet);
+    try {
+      await s.indexLoaded;
+      const [out] = await s.ctx.caseStore.ingest(
+        [
+          {
+            item: {
+              id: 'x',
+              receivedAt: Date.now(),
+              source: {
+                kind: 'user_report',
+                reporter: 'u1',
+                reportedAccount: 'acct-7',
+                reason: 'grooming',
+              },
+              reach: { views: 0 },
+            },
+          },
+        ],
+        new CasePdqIndex(),
+        Date.now(),
+      );
+      const caseId = out!.caseId;
+      const records = (): Promise<unknown[]> =>
+        new KyselyEvidenceStore(s.ctx.store.kysely, s.ctx.store.dialect).listByCase(caseId);
+      // A decision that is not a confirmation preserves nothing.
+      await s.ctx.audit.append({
+        actor: 'user:r1',
+        action: 'decision',
+        subject: `case:${caseId}`,
+        details: { decision: 'escalate' },
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await records()).toEqual([]);
+      const confirm = await s.ctx.audit.append({
+        actor: 'user:r1',
+        action: 'decision',
+        subject: `case:${caseId}`,
+        details: { decision: 'confirm' },
+      });
+      for (let i = 0; i < 100 && (await records()).length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await records()).length).toBe(1); // metadata (this case has no media)
+      const preserve = await s.ctx.audit.list({ limit: 10, action: 'evidence_preserve' });
+      expect(preserve).toHaveLength(1);
+      expect(preserve[0]!.data.auditSeq).toBe(confirm.seq);
+      expect(preserve[0]!.data.trigger).toBe('case_confirmed');
+      expect(preserve[0]!.actor).toBe('user:r1');
+
+      await s.close();
+      s = await startServer(config, quiet);
+      await s.indexLoaded;
+      await new Promise((r) => setTimeout(r, 300));
+      // Resumed after the confirmation: not preserved a second time.
+      expect(await s.ctx.audit.list({ limit: 10, action: 'evidence_preserve' })).toHaveLength(1);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
