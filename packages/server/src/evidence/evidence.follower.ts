@@ -4,7 +4,17 @@ import {
   type AuditRecord,
   type EvidenceTrigger,
 } from '@lifeguard/core';
-import type { EvidenceVault } from './evidence-vault.service.js';
+
+/** What the follower calls (the evidence vault's `preserveCase`). */
+export interface CasePreserver {
+  /** Preserve `caseId` because of `trigger`, answering audit record `auditSeq`. */
+  preserveCase(
+    caseId: string,
+    trigger: EvidenceTrigger,
+    by: string,
+    auditSeq?: number,
+  ): Promise<unknown>;
+}
 
 /** Audit records read per poll. */
 const PAGE = 500;
@@ -39,7 +49,7 @@ export class EvidenceFollower {
    * @param onError where failures go (a case that cannot be preserved is reported and skipped)
    */
   constructor(
-    private readonly vault: EvidenceVault,
+    private readonly vault: CasePreserver,
     private readonly audit: AuditLog,
     private readonly onError: (msg: string, e: unknown) => void,
   ) {}
