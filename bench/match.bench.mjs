@@ -8,6 +8,7 @@
 //   npx tsc -b packages/core && node bench/match.bench.mjs [--sizes 100000,1000000]
 // Timings on a shared machine are noisy: compare the ratios within one run.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -117,6 +118,15 @@ function memNow() {
   return m.heapUsed + m.arrayBuffers;
 }
 
+/** Let array buffers dropped earlier be released (V8 frees their memory after a GC, lazily). */
+async function settle() {
+  for (let i = 0; i < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    memNow();
+  }
+}
+
+const cpuSeconds = (c) => (c.user + c.system) / 1e6;
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 const fmt = (x, d = 3) => x.toFixed(d);
 
@@ -146,8 +156,9 @@ for (const n of SIZES) {
   const q8 = (qi) => data.queries.subarray(qi * 8, qi * 8 + 8);
 
   // 1. The index alone, bulk-loaded from flat arrays.
+  await settle();
   let m0 = memNow();
-  const cpuS = (c) => (c.user + c.system) / 1e6;
+  const cpuS = cpuSeconds;
   let c0 = process.cpuUsage();
   let t0 = performance.now();
   let index = new PdqIndex();
@@ -218,6 +229,7 @@ for (const n of SIZES) {
     }
     return out;
   }
+  await settle();
   m0 = memNow();
   let loadMs = 0;
   let loadCpuS = 0;
@@ -250,6 +262,7 @@ for (const n of SIZES) {
   // 4. Live updates, as the change feed applies them: entries added one by one are matchable
   // at once (overflow chains, no rebuild), queries stay fast, removals are O(1).
   const UPDATES = 20_000;
+  const mU0 = memNow();
   const nextU = rng(0xadd ^ n);
   const updates = [];
   for (let i = 0; i < UPDATES; i++) {
@@ -274,6 +287,7 @@ for (const n of SIZES) {
       qi: i % 2 === 0 ? qi : -1,
     });
   }
+  const updatesBytes = memNow() - mU0; // the update objects themselves, not the matcher
   // Every 5th near-duplicate is looked up right after its own upsert (outside the timing).
   let addMs = 0;
   let liveFound = 0;
@@ -289,12 +303,15 @@ for (const n of SIZES) {
     if (res.matches.some((h) => h.entryId === u.entry.id)) liveFound++;
   }
   const addUs = (addMs * 1000) / UPDATES;
+  // Memory with the additions in the tail: adds must not copy or grow the built part.
+  const afterAddsBytes = (memNow() - m0 - updatesBytes) / n;
   const uLat = timeQueries((qi) => matcher.match({ pdq: q8(qi), quality: 100 }));
   t0 = performance.now();
   for (const u of updates) matcher.removeEntry(u.entry.id);
   const removeUs = ((performance.now() - t0) * 1000) / UPDATES;
 
   rows.push({
+    afterAddsBytes,
     addUs,
     removeUs,
     live: `${liveFound}/${liveWant}`,
@@ -346,11 +363,60 @@ console.log(
   `\nLive updates after the load: ${(20_000).toLocaleString('en-US')} entries added one by one with \`upsertEntry\` (half near-duplicates of queries; every 5th of those looked up right after its upsert), then removed with \`removeEntry\`.\n`,
 );
 console.log(
-  '| hashes | add (µs/entry) | near-duplicate found by the next lookup | matcher p50 / p99 CPU with the additions (ms) | remove (µs/entry) |',
+  '| hashes | add (µs/entry) | near-duplicate found by the next lookup | matcher p50 / p99 CPU with the additions (ms) | remove (µs/entry) | matcher bytes/hash with the additions |',
 );
-console.log('|---:|---:|---:|---:|---:|');
+console.log('|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(
-    `| ${r.n.toLocaleString('en-US')} | ${fmt(r.addUs, 1)} | ${r.live} | ${fmt(r.up50)} / ${fmt(r.up99)} | ${fmt(r.removeUs, 1)} |`,
+    `| ${r.n.toLocaleString('en-US')} | ${fmt(r.addUs, 1)} | ${r.live} | ${fmt(r.up50)} / ${fmt(r.up99)} | ${fmt(r.removeUs, 1)} | ${fmt(r.afterAddsBytes, 1)} |`,
+  );
+}
+
+// 5. Exact digests: a bank of MD5 entries through the matcher (typed-array digest tables).
+const MD5_N = Math.min(1_000_000, Math.max(...SIZES));
+{
+  const md5 = (i) => createHash('md5').update(`bench entry ${i}`).digest('hex');
+  await settle();
+  const m0 = memNow();
+  const matcher = new BankMatcher();
+  matcher.upsertBank({
+    id: 1,
+    name: 'md5',
+    description: '',
+    source: 'local',
+    labels: [],
+    kind: 'block',
+    pdqThreshold: 31,
+    qualityFloor: 50,
+    enabled: true,
+    enabledRatio: 1,
+    maxMatchesPerLookup: 100,
+    createdAt: new Date(0).toISOString(),
+  });
+  let loadCpu = 0;
+  for (let s = 0; s < MD5_N; s += 10_000) {
+    const page = [];
+    for (let i = s; i < Math.min(MD5_N, s + 10_000); i++) {
+      page.push({
+        id: i + 1,
+        bankId: 1,
+        signalType: 'md5',
+        value: md5(i),
+        sourceId: null,
+        classification: null,
+        enabled: true,
+      });
+    }
+    const c0 = process.cpuUsage();
+    matcher.bulkLoad(page);
+    loadCpu += cpuSeconds(process.cpuUsage(c0));
+  }
+  const bytes = (memNow() - m0) / MD5_N;
+  let found = 0;
+  const lat = timeQueries((qi) => {
+    if (matcher.match({ md5: md5((qi * 7919) % MD5_N) }).matches.length === 1) found++;
+  });
+  console.log(
+    `\nMD5 bank of ${MD5_N.toLocaleString('en-US')} entries through \`BankMatcher\`: ${fmt(bytes, 1)} bytes per entry (heap + array buffers, measured), loaded in ${fmt(loadCpu, 2)} s CPU, lookup p50 / p99 CPU ${fmt(pct(lat.cpu, 0.5))} / ${fmt(pct(lat.cpu, 0.99))} ms (including the MD5 of the query key), ${found}/${QUERIES + WARMUP} found.`,
   );
 }

@@ -28,7 +28,7 @@ import {
 export const PDQ_INDEX_MAX_ID = 0xfffffffe;
 /** Largest tag a {@link PdqIndex} accepts (tags are stored as unsigned 16-bit integers). */
 export const PDQ_INDEX_MAX_TAG = 0xffff;
-/** Most slots (entries plus tombstones) one index holds: keeps all bit offsets in int32 range. */
+/** Most slots (entries plus tombstones) one index holds: keeps table offsets within 32 bits. */
 export const PDQ_INDEX_MAX_SLOTS = 2 ** 30;
 /** Largest search distance: every hash is within 256 of every other. */
 export const PDQ_MAX_DISTANCE = 256;
