@@ -42,3 +42,8 @@ export {
   verifyFeedPage,
   FEED_SIGNATURE_HEADER,
 } from './sharing/feed-key.js';
+export * from './reports/report-bundle.js';
+export { readTar, writeTar, isSafeMemberName, type TarMember } from './reports/tar.format.js';
+export { ReportService, REPORT_JOB, type ReportPreview } from './reports/report.service.js';
+export { CyberTiplineClient, CYBERTIPLINE_URLS } from './reports/cybertipline.client.js';
+export * from './config/reports.config.js';

@@ -7,6 +7,7 @@ import { matchCommand } from './match.command.js';
 import { serveCommand } from './serve.command.js';
 import { userCommand } from './user.command.js';
 import { vaultCommand } from './vault.command.js';
+import { reportCommand } from './report.command.js';
 
 /**
  * Every sub-command, in `--help` order. Add a command by writing `NAME.command.ts` beside
@@ -21,4 +22,5 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   userCommand,
   vaultCommand,
+  reportCommand,
 ];

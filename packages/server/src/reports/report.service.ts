@@ -27,6 +27,7 @@ import {
 import type { ReportsConfig } from '../config/reports.config.js';
 import { CyberTiplineClient } from './cybertipline.client.js';
 import { ReportSubmissionRunner } from './report-submission.runner.js';
+import type { TarMember } from './tar.format.js';
 
 /** Job kind of a hotline submission. */
 export const REPORT_JOB = 'report_submission';
@@ -348,6 +349,53 @@ export class ReportService {
       { idempotencyKey: `report:${sub.id}` },
     );
     return sub;
+  }
+
+  /**
+   * The members of an export bundle for a case (destinations without an API): the report
+   * document, each evidence file read from the blob store (integrity-checked), and
+   * `files.json` with each file's hashes and the details its report would claim. The read is
+   * audited as an `export`.
+   */
+  async bundleMembers(
+    caseId: string,
+    actor: string,
+  ): Promise<{ members: TarMember[]; subject: Record<string, string | number | boolean | null> }> {
+    const plan = this.plan(await this.subjectOf(caseId));
+    if (plan.issues.length > 0) {
+      throw new LifeguardError(
+        ErrorCodes.INVALID_REPORT,
+        `the report of case '${caseId}' is not valid: ${plan.issues[0]!.path}: ${plan.issues[0]!.message}`,
+        { issues: plan.issues.map((i) => ({ ...i })) },
+      );
+    }
+    const members: TarMember[] = [{ name: 'report.xml', bytes: Buffer.from(plan.document.xml) }];
+    const files = [];
+    for (const [i, f] of plan.files.entries()) {
+      const bytes = await this.deps.blobs.get(f.blobKey);
+      if (!bytes)
+        throw new LifeguardError(ErrorCodes.NOT_FOUND, `evidence '${f.blobKey}' is missing`);
+      const name = `files/${i + 1}-${f.fileName.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60)}`;
+      members.push({ name, bytes });
+      files.push({
+        member: name,
+        itemId: f.itemId,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        md5: createHash('md5').update(bytes).digest('hex'),
+        details: f.details,
+      });
+    }
+    members.push({ name: 'files.json', bytes: Buffer.from(JSON.stringify(files, null, 2)) });
+    await this.deps.audit.append({
+      actor,
+      action: 'export',
+      subject: `case:${caseId}`,
+      details: { what: 'report_bundle', files: files.length },
+    });
+    return {
+      members,
+      subject: { caseId, document: 'cybertipline-report', files: files.length },
+    };
   }
 
   /** Submissions of a case with their steps, newest first. */
