@@ -12,6 +12,8 @@ import { KyselyEvidenceStore, sha256Hex } from '@lifeguard/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../config/server.config.js';
 import { startServer, type RunningServer } from '../server.runner.js';
+import { referenceImages } from '../testing/reference-images.js';
+import { confirmedCase } from '../testing/report-case.fixture.js';
 import { EvidenceVault } from './evidence-vault.service.js';
 
 const DAY = 86_400_000;
@@ -260,6 +262,76 @@ describe('evidence follower', () => {
       await new Promise((r) => setTimeout(r, 300));
       // Resumed after the confirmation: not preserved a second time.
       expect(await s.ctx.audit.list({ limit: 10, action: 'evidence_preserve' })).toHaveLength(1);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('evidence of a confirmed case, for console users', () => {
+  it('is preserved on confirmation; a child-safety reviewer reads it, a reviewer is refused; all audited', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lg-evidence-users-'));
+    const config = loadServerConfig({
+      env: {},
+      overrides: {
+        dataDir: dir,
+        port: 0,
+        logLevel: 'silent',
+        adminKey: 'c'.repeat(40),
+        indexPollMs: 50,
+      },
+    });
+    const s = await startServer(config, { notice: () => undefined, warn: () => undefined });
+    try {
+      await s.indexLoaded;
+      const image = readFileSync(referenceImages()[0]!.file);
+      // A real review flow: ingest, claim, view, confirm (the decision is audited).
+      const { caseId, sha256 } = await confirmedCase(s.ctx.caseStore, s.ctx.blobs, image);
+      const rec = async (): Promise<{ id: string; kind: string }[]> =>
+        new KyselyEvidenceStore(s.ctx.store.kysely, s.ctx.store.dialect).listByCase(caseId);
+      for (let i = 0; i < 100 && (await rec()).length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const media = (await rec()).find((r) => r.kind === 'media')!;
+      expect(media).toBeDefined();
+
+      await s.ctx.users.create('csr', 'csr password 123', ['child_safety_reviewer']);
+      await s.ctx.users.create('rita', 'rita password 1', ['reviewer']);
+      const login = async (username: string, password: string): Promise<Record<string, string>> => {
+        const r = await fetch(`${s.url}/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        });
+        expect(r.status).toBe(200);
+        const cookie = /lg_session=[^;]+/.exec(r.headers.get('set-cookie') ?? '')![0];
+        const { csrf } = (await r.json()) as { csrf: string };
+        return { cookie, 'x-lifeguard-csrf': csrf };
+      };
+      const csr = await login('csr', 'csr password 123');
+      const rita = await login('rita', 'rita password 1');
+
+      const ok = await fetch(`${s.url}/v1/evidence/${media.id}`, { headers: csr });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('cache-control')).toBe('no-store');
+      expect(ok.headers.get('x-lifeguard-sha256')).toBe(sha256);
+      expect(Buffer.from(await ok.arrayBuffer()).equals(image)).toBe(true);
+      for (const path of [`/v1/evidence/${media.id}`, `/v1/cases/${caseId}/evidence`]) {
+        const no = await fetch(`${s.url}${path}`, { headers: rita });
+        expect(no.status).toBe(403);
+      }
+      const audit = await s.ctx.audit.list({ limit: 1000 });
+      const mine = audit.filter((a) => a.type.startsWith('evidence_'));
+      expect(mine.map((a) => [a.type, a.actor, a.data.result ?? null])).toEqual([
+        ['evidence_preserve', 'user:csr', null],
+        ['evidence_access', expect.stringMatching(/^user:/), 'granted'],
+        ['evidence_access', expect.stringMatching(/^user:/), 'refused'],
+        ['evidence_access', expect.stringMatching(/^user:/), 'refused'],
+      ]);
+      // The preservation answers the confirmation's audit record.
+      const decision = audit.find((a) => a.type === 'decision' && a.subject === `case:${caseId}`)!;
+      expect(mine[0]!.data.auditSeq).toBe(decision.seq);
     } finally {
       await s.close();
       rmSync(dir, { recursive: true, force: true });
