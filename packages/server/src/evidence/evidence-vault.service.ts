@@ -136,6 +136,17 @@ export class EvidenceVault {
     };
 
     const items = await cases.items(caseId);
+    if (trigger === 'block_verdict') {
+      // Every blocked re-upload folds into the same case: preserve again only when it
+      // brought media the vault does not hold yet (otherwise each scan would add a snapshot).
+      const held = new Set(
+        (await records.listByCase(caseId))
+          .filter((r) => r.kind === 'media' && r.purgedAt === null)
+          .map((r) => r.itemId),
+      );
+      const fresh = items.some((i) => i.kind === 'media' && i.blobKey !== null && !held.has(i.id));
+      if (!fresh && held.size > 0) return [];
+    }
     const withoutBytes: string[] = [];
     for (const item of items) {
       if (item.kind !== 'media') continue;

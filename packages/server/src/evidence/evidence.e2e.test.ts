@@ -95,6 +95,8 @@ describe('evidence vault over HTTP', () => {
     // Preserving again is idempotent for the media object.
     const again = await s.ctx.evidence.preserveCase(caseId, 'case_confirmed', 'user:lead');
     expect(again[0]!.id).toBe(m.id);
+    // Another block of the same upload (it folds into this case) adds nothing.
+    expect(await s.ctx.evidence.preserveCase(caseId, 'block_verdict', 'system')).toEqual([]);
     const audit = await s.ctx.audit.list({ limit: 100, action: 'evidence_preserve' });
     expect(audit.map((a) => a.subject)).toEqual([`case:${caseId}`, `case:${caseId}`]);
   });
