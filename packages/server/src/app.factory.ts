@@ -6,7 +6,10 @@ import { evidenceRoutes } from './evidence/evidence.routes.js';
 import { installProblemHandlers, PROBLEM_SCHEMA } from './http/problem.handler.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { consoleRoutes, findConsoleDir } from './routes/console.routes.js';
+import { auditRoutes } from './routes/audit.routes.js';
 import { bankRoutes, IMPORT_CONTENT_TYPES } from './routes/banks.routes.js';
+import { caseRoutes } from './routes/cases.routes.js';
+import { reportRoutes } from './routes/reports.routes.js';
 import { eventRoutes, NDJSON_TYPE } from './routes/events.routes.js';
 import { exchangeRoutes } from './routes/exchanges.routes.js';
 import { feedRoutes } from './routes/feeds.routes.js';
@@ -14,7 +17,7 @@ import { healthRoutes } from './routes/health.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
 import { webhookRoutes } from './routes/webhooks.routes.js';
 import { keyRoutes } from './routes/keys.routes.js';
-import { reportRoutes } from './routes/reports.routes.js';
+import { userReportRoutes } from './routes/user-reports.routes.js';
 import { scanRoutes } from './routes/scan.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import type { ServerContext } from './server.context.js';
@@ -168,5 +171,8 @@ export async function buildApp(
   exchangeRoutes(app, ctx);
   reportRoutes(app, ctx);
   await consoleRoutes(app, findConsoleDir(ctx.config.consoleDir));
+  caseRoutes(app, ctx);
+  userReportRoutes(app, ctx);
+  auditRoutes(app, ctx);
   return app;
 }

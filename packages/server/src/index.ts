@@ -3,6 +3,7 @@
  * config. The only place things are assembled (see docs/ARCHITECTURE.md).
  */
 export * from './config/server.config.js';
+export * from './config/cases.config.js';
 export * from './server.runner.js';
 export * from './server.context.js';
 export * from './app.factory.js';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { BankMatcher, DEFAULT_CASE_POLICY, IndexSync } from '@lifeguard/core';
+import { BankMatcher, IndexSync } from '@lifeguard/core';
 import { HashPool } from '@lifeguard/media';
 import {
   KyselyApiKeyStore,
@@ -24,6 +24,8 @@ import { auditAuthEvents } from './auth/auth.audit.js';
 import type { ServerConfig } from './config/server.config.js';
 import { EvidenceVault } from './evidence/evidence-vault.service.js';
 import { openVault } from './evidence/vault.factory.js';
+import { CaseMetrics } from './cases/case.metrics.js';
+import { CaseService } from './cases/case.service.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
 import { ReportService } from './reports/report.service.js';
 import { RiskIntake } from './risk/risk-intake.service.js';
@@ -83,6 +85,8 @@ export class ServerContext {
   readonly reports: ReportService;
   /** Evidence preservation, access and purge over {@link blobs} (docs/evidence.md). */
   readonly evidence: EvidenceVault;
+  /** Case intake, folding, decisions, views and the SLA check. */
+  readonly cases: CaseService;
   /** HTTP requests being handled now (for draining on shutdown). */
   inFlight = 0;
   private actions: ReadonlyMap<number, string> = new Map();
@@ -110,7 +114,7 @@ export class ServerContext {
     this.audit = new KyselyAuditLog(store.kysely, store.dialect);
     // Logins, logouts, failed logins and user changes go to the audit log.
     this.users.events = auditAuthEvents(this.audit);
-    this.caseStore = new KyselyCaseStore(store.kysely, store.dialect, DEFAULT_CASE_POLICY);
+    this.caseStore = new KyselyCaseStore(store.kysely, store.dialect, config.cases.policy);
     this.reports = new ReportService({
       config: config.reports,
       submissions: new KyselyReportSubmissionStore(store.kysely),
@@ -175,6 +179,18 @@ export class ServerContext {
         onChanged: () => this.catchUp(),
       },
     );
+    this.cases = new CaseService({
+      store: this.caseStore,
+      banks: store,
+      config: config.cases,
+      webhooks: config.webhooks,
+      metrics: new CaseMetrics(this.metrics.registry, () => this.caseStore.stats(Date.now())),
+      log,
+    });
+    this.cases.blobs = this.blobs;
+    // Risk alerts at the configured levels open cases once their events are durable.
+    this.risk.onApplied = (events) =>
+      this.cases.fromRiskEvents(events, this.risk.engine).then(() => undefined);
   }
 
   /**
@@ -187,6 +203,8 @@ export class ServerContext {
       this.config.role === 'worker' ? Promise.resolve(0) : this.risk.load(),
     ]);
     await this.refreshActions();
+    await this.cases.load();
+    this.cases.start(this.config.indexPollMs);
     // Actions can be changed by another process; re-read them with the index poll cadence.
     this.actionsTimer = setInterval(() => {
       this.refreshActions().catch(() => undefined);
@@ -226,6 +244,8 @@ export class ServerContext {
     if (this.actionsTimer) clearInterval(this.actionsTimer);
     await this.exchanges.stop();
     await this.evidence.stopJobs();
+    await this.evidence.stopPurgeJob();
+    await this.cases.stop();
     await this.sync.stop();
     await this.pool.close();
   }

@@ -3,7 +3,10 @@ import { ErrorCodes, LifeguardError } from '@lifeguard/core';
 import type { ApiKeyRecord, KyselyApiKeyStore } from '@lifeguard/store';
 import type { KeyPrincipal, Principal } from './principal.model.js';
 
-/** Scopes an API key can hold. `admin` implies every other scope. */
+/**
+ * Scopes an API key can hold. `admin` implies every other scope except `cases:child_safety`:
+ * seeing the media of CSAM cases is granted on purpose, never by being an administrator.
+ */
 export const SCOPES = [
   'scan',
   'banks:read',
@@ -13,8 +16,17 @@ export const SCOPES = [
   'feeds:read',
   'exchanges:write',
   'evidence:read',
+  'reports:write',
+  'cases:read',
+  'cases:write',
+  'cases:media',
+  'cases:child_safety',
+  'audit:read',
   'admin',
 ] as const;
+/** The scope that makes a key act as a `child_safety_reviewer` (never implied by `admin`). */
+export const CHILD_SAFETY_SCOPE = 'cases:child_safety';
+
 /** One of {@link SCOPES}. */
 export type Scope = (typeof SCOPES)[number];
 
@@ -29,6 +41,7 @@ export function hashSecret(secret: string): string {
  */
 export function hasScope(principal: Principal, scope: Scope): boolean {
   if (principal.kind !== 'key') return false;
+  if (scope === CHILD_SAFETY_SCOPE) return principal.scopes.includes(scope);
   return principal.scopes.includes('admin') || principal.scopes.includes(scope);
 }
 

@@ -18,6 +18,7 @@ import {
   REPORTS_ENV,
   type ReportsConfig,
 } from './reports.config.js';
+import { DEFAULT_CASES_CONFIG, parseCasesConfig, type CasesConfig } from './cases.config.js';
 
 /** Process roles (`lifeguard serve --role`). `worker` has no HTTP API. */
 export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
@@ -89,6 +90,8 @@ export interface WebhookEndpoint {
   readonly secret: string;
   /** Verdicts that trigger an event (default block and review). */
   readonly verdicts: readonly Action[];
+  /** Also receive case events: `case.action`, `case.sla_breached` (default true). */
+  readonly cases: boolean;
 }
 
 /** Webhooks on verdicts. */
@@ -184,6 +187,8 @@ export interface ServerConfig {
   readonly reports: ReportsConfig;
   /** Evidence preservation: triggers, retention per jurisdiction, access, purge. */
   readonly evidence: EvidenceConfig;
+  /** Cases: priority policy, folding, exposure cap, feedback banks (docs/cases.md). */
+  readonly cases: CasesConfig;
 }
 
 /** Defaults of {@link ServerConfig}. */
@@ -238,6 +243,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   consoleDir: undefined,
   reports: DEFAULT_REPORTS_CONFIG,
   evidence: DEFAULT_EVIDENCE_CONFIG,
+  cases: DEFAULT_CASES_CONFIG,
 });
 
 type Json = Record<string, unknown>;
@@ -400,6 +406,7 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
     c.reports = mergeReportsConfig(c.reports, input.reports, origin === 'environment');
   }
   if (input.evidence !== undefined) c.evidence = mergeEvidenceConfig(c.evidence, input.evidence);
+  if (input.cases !== undefined) c.cases = parseCasesConfig(input.cases, c.cases);
   return c;
 }
 
@@ -466,7 +473,7 @@ function webhookConfig(v: unknown, base: WebhookConfig): WebhookConfig {
     w.endpoints = v.endpoints.map((e: unknown, i: number) => {
       const path = `webhooks.endpoints[${i}]`;
       if (!isObj(e)) bad(path, 'must be an object');
-      checkKeys(e, ['name', 'url', 'secret', 'verdicts'], path);
+      checkKeys(e, ['name', 'url', 'secret', 'verdicts', 'cases'], path);
       const name = str(e.name, `${path}.name`);
       if (names.has(name)) bad(`${path}.name`, 'duplicate endpoint name');
       names.add(name);
@@ -480,7 +487,9 @@ function webhookConfig(v: unknown, base: WebhookConfig): WebhookConfig {
           : strList(e.verdicts, `${path}.verdicts`).map((a, j) =>
               action(a, `${path}.verdicts[${j}]`),
             );
-      return { name, url, secret, verdicts };
+      if (e.cases !== undefined && typeof e.cases !== 'boolean')
+        bad(`${path}.cases`, 'must be a boolean');
+      return { name, url, secret, verdicts, cases: e.cases !== false };
     });
   }
   return w;

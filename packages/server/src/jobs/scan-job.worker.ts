@@ -1,7 +1,7 @@
 import { ErrorCodes, isLifeguardError, type Job } from '@lifeguard/core';
 import { REPORT_JOB } from '../reports/report.service.js';
 import type { ServerContext } from '../server.context.js';
-import { hashBytes, scanHashes, type ScanHashes } from '../scan/scan.service.js';
+import { hashBytes, matchHitsOf, scanHashes, type ScanHashes } from '../scan/scan.service.js';
 import { fetchUrl } from '../scan/url.fetcher.js';
 
 /** Job kind of an asynchronous scan. */
@@ -116,16 +116,22 @@ export class ScanJobWorker {
       }
       const p = job.payload as unknown as ScanJobPayload;
       let result;
+      let bytes: Uint8Array | undefined;
       if (p.hashes) {
         result = scanHashes(this.ctx, 'hashes', p.hashes, null, p.contentId);
       } else {
-        const bytes = await fetchUrl(p.url ?? '', {
+        bytes = await fetchUrl(p.url ?? '', {
           ...this.ctx.config.urlFetch,
           maxBytes: this.ctx.config.limits.maxFileBytes,
         });
         const h = await hashBytes(this.ctx, bytes);
         result = scanHashes(this.ctx, 'url', h, h.quality, p.contentId);
       }
+      // A re-run after a crash folds the same media into the same case again (count + 1).
+      const c = await this.ctx.cases.fromScan(result, matchHitsOf(result), {
+        ...(bytes !== undefined ? { bytes } : {}),
+      });
+      if (c !== undefined) result = { ...result, caseId: c.caseId };
       // Event id = job id: a job re-run after a crash yields the same event id, so the
       // receiver can tell it has seen it.
       await this.ctx.webhooks.record(result.verdict, { ...result, jobId: job.id }, job.id);

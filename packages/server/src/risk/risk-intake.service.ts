@@ -63,6 +63,11 @@ export class RiskIntake {
   readonly engine: RiskEngine;
   private readonly lock = new Lock();
   private loadedFlag = false;
+  /**
+   * Called with the events a live batch stored and applied (not on replay), before the
+   * request is answered: the server opens risk-alert cases here.
+   */
+  onApplied: ((events: readonly RiskEvent[]) => Promise<void>) | undefined;
 
   /**
    * @param log the durable event log
@@ -150,13 +155,19 @@ export class RiskIntake {
       atMs: e.atMs,
       body: bodies[i]!,
     }));
-    return this.lock.run(async () => {
+    const applied: RiskEvent[] = [];
+    const result = await this.lock.run(async () => {
       const r = await this.log.append(rows);
       // Durable now; apply what was stored (a stored-before id was applied back then).
       for (let i = 0; i < events.length; i++) {
-        if (r.inserted[i]) this.engine.ingest(events[i]!);
+        if (r.inserted[i]) {
+          this.engine.ingest(events[i]!);
+          applied.push(events[i]!);
+        }
       }
       return { accepted: r.insertedCount, duplicates: events.length - r.insertedCount };
     });
+    if (applied.length > 0 && this.onApplied !== undefined) await this.onApplied(applied);
+    return result;
   }
 }

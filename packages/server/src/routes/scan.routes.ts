@@ -18,6 +18,7 @@ import {
 import {
   assertIndexLoaded,
   hashBytes,
+  matchHitsOf,
   scanHashes,
   toApiMatch,
   type ScanResult,
@@ -38,6 +39,10 @@ const SCAN_RESULT = {
     rule: { type: 'string' },
     truncated: TRUNCATED_SCHEMA,
     contentId: { type: 'string' },
+    caseId: {
+      type: 'string',
+      description: 'The case a block/review verdict with matches opened or joined',
+    },
   },
 } as const;
 
@@ -167,7 +172,10 @@ export function scanRoutes(
         if (up.fields.metadata !== undefined) parseMetadataField(up.fields.metadata);
         try {
           const h = await hashBytes(ctx, up.bytes);
-          return await notified(ctx, scanHashes(ctx, 'file', h, h.quality, up.fields.contentId));
+          return await notified(ctx, scanHashes(ctx, 'file', h, h.quality, up.fields.contentId), {
+            bytes: up.bytes,
+            ...(up.fields.userId !== undefined ? { uploader: up.fields.userId } : {}),
+          });
         } catch (e) {
           ctx.metrics.scans.inc({ input: 'file', outcome: 'error' });
           throw e;
@@ -179,12 +187,14 @@ export function scanRoutes(
         throw new LifeguardError(ErrorCodes.INVALID_REQUEST, 'send exactly one of hashes or url');
       }
       if (body.hashes) {
-        return notified(ctx, scanHashes(ctx, 'hashes', body.hashes, null, body.contentId));
+        return notified(ctx, scanHashes(ctx, 'hashes', body.hashes, null, body.contentId), {});
       }
       try {
         const bytes = await fetchUrl(body.url!, { ...ctx.config.urlFetch, maxBytes: maxFile });
         const h = await hashBytes(ctx, bytes);
-        return await notified(ctx, scanHashes(ctx, 'url', h, h.quality, body.contentId));
+        return await notified(ctx, scanHashes(ctx, 'url', h, h.quality, body.contentId), {
+          bytes,
+        });
       } catch (e) {
         ctx.metrics.scans.inc({ input: 'url', outcome: 'error' });
         throw e;
@@ -332,10 +342,19 @@ export function scanRoutes(
   );
 }
 
-/** Record the verdict webhook (durably) before answering: durable before acknowledged. */
-async function notified(ctx: ServerContext, result: ScanResult): Promise<ScanResult> {
-  await ctx.webhooks.record(result.verdict, { ...result });
-  return result;
+/**
+ * Open or join the case a matched verdict makes, and record the verdict webhook, both durably
+ * before answering: durable before acknowledged.
+ */
+async function notified(
+  ctx: ServerContext,
+  result: ScanResult,
+  media: { readonly bytes?: Uint8Array; readonly uploader?: string },
+): Promise<ScanResult> {
+  const c = await ctx.cases.fromScan(result, matchHitsOf(result), media);
+  const out = c === undefined ? result : { ...result, caseId: c.caseId };
+  await ctx.webhooks.record(result.verdict, { ...out });
+  return out;
 }
 
 async function enqueueScan(

@@ -47,6 +47,18 @@ export interface ScanResult extends Verdict {
   readonly truncated: { bank: string; omitted: number }[];
   /** Echo of the client's content id. */
   readonly contentId?: string;
+  /** The case a block/review verdict with matches opened or joined. */
+  readonly caseId?: string;
+}
+
+const rawHits = new WeakMap<ScanResult, readonly MatchHit[]>();
+
+/**
+ * The matcher's hits behind a scan result (bank ids, classifications), for case intake; the
+ * API result only carries their public form.
+ */
+export function matchHitsOf(result: ScanResult): readonly MatchHit[] {
+  return rawHits.get(result) ?? [];
 }
 
 /** Convert a matcher hit for the API. */
@@ -111,7 +123,7 @@ export function scanHashes(
   ctx.metrics.scans.inc({ input, outcome: 'ok' });
   ctx.metrics.verdicts.inc({ verdict: v.verdict });
   for (const m of r.matches) ctx.metrics.matches.inc({ bank: m.bankName, signal: m.signal });
-  return {
+  const result: ScanResult = {
     hashes: {
       pdq: hashes.pdq?.toLowerCase(),
       md5: hashes.md5?.toLowerCase(),
@@ -124,4 +136,6 @@ export function scanHashes(
     truncated: r.truncated.map((t) => ({ bank: t.bankName, omitted: t.omitted })),
     ...(contentId !== undefined ? { contentId } : {}),
   };
+  rawHits.set(result, r.matches);
+  return result;
 }
