@@ -322,6 +322,119 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The audit log (logins, views, decisions, exports, settings changes) */
+    get: {
+      parameters: {
+        query?: {
+          action?:
+            | 'login'
+            | 'logout'
+            | 'login_failed'
+            | 'media_view'
+            | 'case_transition'
+            | 'decision'
+            | 'export'
+            | 'report_sent'
+            | 'settings_change'
+            | 'user_change';
+          actor?: string;
+          afterSeq?: number;
+          limit?: number;
+          subject?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description `afterSeq` of the next page */
+              next: number | null;
+              records: {
+                actor: string;
+                /** @description Epoch ms */
+                at: number;
+                data: {
+                  [key: string]: unknown;
+                };
+                hash: string;
+                prevHash: string;
+                seq: number;
+                subject: string | null;
+                type: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/auth/login': {
     parameters: {
       query?: never;
@@ -2045,7 +2158,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/v1/cases/{id}/evidence': {
+  '/v1/cases': {
     parameters: {
       query?: never;
       header?: never;
@@ -2053,9 +2166,231 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * A case's preserved evidence
-     * @description Preservation records (what, why, when, SHA-256, hold) of the objects kept for a case. Only for the roles in `evidence.accessRoles` (default admin, lead, child_safety_reviewer) and API keys with the 'evidence:read' scope; every access is audited.
+     * The review queue, highest priority first
+     * @description Active cases (open, in_review, escalated) unless `state` says otherwise, sorted by priority (ties: oldest first), with SLA due time and breach. Cursor pagination.
      */
+    get: {
+      parameters: {
+        query?: {
+          breached?: boolean;
+          cursor?: string;
+          limit?: number;
+          severity?: ('verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other')[];
+          state?: ('open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported')[];
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              cases: {
+                account?: string | null;
+                /** @description ISO-8601 time or null */
+                actionedAt?: string | null;
+                alsoMatches?: string[];
+                assignee?: string | null;
+                /** @description ISO-8601 time or null */
+                closedAt?: string | null;
+                /** @description ISO-8601 time or null */
+                decidedAt?: string | null;
+                id: string;
+                /** @description Signals folded into the case */
+                items: number;
+                linkedTo?: string[];
+                /** @description Blocked at scan time (auto-actioned) and still waiting for a human */
+                needsConfirmation: boolean;
+                /** @description ISO-8601 time (UTC) */
+                openedAt: string;
+                /** @description Priority score as last computed (docs/cases.md) */
+                priority: number;
+                /** @description User reports among them */
+                reports: number;
+                /** @enum {string} */
+                severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
+                sla: {
+                  breached: boolean;
+                  /** @description ISO-8601 time or null */
+                  breachedAt?: string | null;
+                  /** @description ISO-8601 time (UTC) */
+                  dueAt: string;
+                  /** @description Negative once overdue */
+                  remainingMs: number;
+                };
+                /** @enum {string} */
+                state: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
+                /** @description Aggregated facts (severity clocks, reach, ongoing harm) */
+                summary?: {
+                  [key: string]: unknown;
+                };
+                /** @description ISO-8601 time (UTC) */
+                updatedAt: string;
+              }[];
+              /** @description Cursor of the next page */
+              next: string | null;
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Open a case by hand (folds like any signal) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            account?: string;
+            media?: {
+              contentId?: string;
+              md5?: string;
+              pdq?: string;
+              sha256?: string;
+            };
+            /** @description A minor is in contact now */
+            ongoingHarm?: boolean;
+            /** @enum {string} */
+            severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              caseId: string;
+              itemId: string;
+              linkedTo?: string[];
+              /** @description True when the signal opened a new case */
+              opened: boolean;
+              signalId: string;
+              /** @description Fold key that joined it, or `opened` */
+              via: string;
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/cases/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A case with its items, signals, history and the account history */
     get: {
       parameters: {
         query?: never;
@@ -2074,28 +2409,799 @@ export interface paths {
           };
           content: {
             'application/json': {
-              evidence: {
-                caseId: string;
-                contentType: string;
-                /** Format: date-time */
-                holdUntil: string;
+              accountHistory: {
+                account?: string | null;
+                /** @description ISO-8601 time or null */
+                actionedAt?: string | null;
+                alsoMatches?: string[];
+                assignee?: string | null;
+                /** @description ISO-8601 time or null */
+                closedAt?: string | null;
+                /** @description ISO-8601 time or null */
+                decidedAt?: string | null;
                 id: string;
-                /** @description Case item of a media object */
-                itemId: string | null;
-                jurisdictions: string[];
+                /** @description Signals folded into the case */
+                items: number;
+                linkedTo?: string[];
+                /** @description Blocked at scan time (auto-actioned) and still waiting for a human */
+                needsConfirmation: boolean;
+                /** @description ISO-8601 time (UTC) */
+                openedAt: string;
+                /** @description Priority score as last computed (docs/cases.md) */
+                priority: number;
+                /** @description User reports among them */
+                reports: number;
                 /** @enum {string} */
-                kind: 'media' | 'metadata' | 'conversation';
-                /** Format: date-time */
-                preservedAt: string;
-                preservedBy: string;
-                /** Format: date-time */
-                purgedAt: string | null;
-                /** @description SHA-256 of the bytes, recorded at capture */
-                sha256: string;
-                size: number;
+                severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
+                sla: {
+                  breached: boolean;
+                  /** @description ISO-8601 time or null */
+                  breachedAt?: string | null;
+                  /** @description ISO-8601 time (UTC) */
+                  dueAt: string;
+                  /** @description Negative once overdue */
+                  remainingMs: number;
+                };
                 /** @enum {string} */
-                trigger: 'case_confirmed' | 'block_verdict' | 'case_reported';
+                state: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
+                /** @description Aggregated facts (severity clocks, reach, ongoing harm) */
+                summary?: {
+                  [key: string]: unknown;
+                };
+                /** @description ISO-8601 time (UTC) */
+                updatedAt: string;
               }[];
+              allowedTransitions: (
+                'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported'
+              )[];
+              case: {
+                account?: string | null;
+                /** @description ISO-8601 time or null */
+                actionedAt?: string | null;
+                alsoMatches?: string[];
+                assignee?: string | null;
+                /** @description ISO-8601 time or null */
+                closedAt?: string | null;
+                /** @description ISO-8601 time or null */
+                decidedAt?: string | null;
+                id: string;
+                /** @description Signals folded into the case */
+                items: number;
+                linkedTo?: string[];
+                /** @description Blocked at scan time (auto-actioned) and still waiting for a human */
+                needsConfirmation: boolean;
+                /** @description ISO-8601 time (UTC) */
+                openedAt: string;
+                /** @description Priority score as last computed (docs/cases.md) */
+                priority: number;
+                /** @description User reports among them */
+                reports: number;
+                /** @enum {string} */
+                severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
+                sla: {
+                  breached: boolean;
+                  /** @description ISO-8601 time or null */
+                  breachedAt?: string | null;
+                  /** @description ISO-8601 time (UTC) */
+                  dueAt: string;
+                  /** @description Negative once overdue */
+                  remainingMs: number;
+                };
+                /** @enum {string} */
+                state: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
+                /** @description Aggregated facts (severity clocks, reach, ongoing harm) */
+                summary?: {
+                  [key: string]: unknown;
+                };
+                /** @description ISO-8601 time (UTC) */
+                updatedAt: string;
+              };
+              decisions: {
+                [key: string]: unknown;
+              }[];
+              feedback: {
+                [key: string]: unknown;
+              }[];
+              items: {
+                account?: string | null;
+                /** @description Signals folded into this item */
+                count: number;
+                /** @description ISO-8601 time (UTC) */
+                firstAt: string;
+                /** @description A review copy is kept */
+                hasMedia: boolean;
+                id: string;
+                /** @enum {string} */
+                kind: 'media' | 'account';
+                /** @description ISO-8601 time (UTC) */
+                lastAt: string;
+                media?: {
+                  [key: string]: unknown;
+                } | null;
+                /** @enum {string} */
+                severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
+              }[];
+              mayViewMedia: boolean;
+              priority: {
+                components: {
+                  [key: string]: unknown;
+                }[];
+                /** @description Computed now */
+                score: number;
+              };
+              /** @description Latest signals (at most 200), newest first: matches with bank, distance and threshold; risk reasons with evidence spans; reports (text only for those who may view the case) */
+              signals: {
+                id: string;
+                itemId: string;
+                kind: string;
+                reach?: {
+                  [key: string]: unknown;
+                };
+                /** @description ISO-8601 time (UTC) */
+                receivedAt: string;
+                severity: string;
+                source: {
+                  [key: string]: unknown;
+                };
+                /** @description Report free text */
+                text?: string | null;
+                textWithheld?: boolean;
+                via: string;
+              }[];
+              transitions: {
+                [key: string]: unknown;
+              }[];
+              views: {
+                [key: string]: unknown;
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/cases/{id}/decision': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Decide a claimed case: confirm (with category), false positive, escalate
+     * @description Moves the case, records the decision and its audit record, and queues the `case.action` webhook (remove content, suspend account, restrict contact with minors) in one transaction; bank feedback follows.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description False positive: add to the allow bank */
+            addToAllowBank?: boolean;
+            /** @description Confirm: bank the media hashes */
+            addToLocalBank?: boolean;
+            /**
+             * @description Required with confirm
+             * @enum {string}
+             */
+            category?:
+              'csam' | 'sextortion' | 'grooming' | 'exploitation_other' | 'policy_violation';
+            /**
+             * @description Industry classification of confirmed CSAM (A: prepubescent, B: pubescent; 1: sex act, 2: lascivious exhibition), carried into NCMEC reports; only with confirm
+             * @enum {string}
+             */
+            classification?: 'A1' | 'A2' | 'B1' | 'B2';
+            /** @enum {string} */
+            decision: 'confirm' | 'false_positive' | 'escalate';
+            /** @description Log-safe note */
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              case: {
+                account?: string | null;
+                /** @description ISO-8601 time or null */
+                actionedAt?: string | null;
+                alsoMatches?: string[];
+                assignee?: string | null;
+                /** @description ISO-8601 time or null */
+                closedAt?: string | null;
+                /** @description ISO-8601 time or null */
+                decidedAt?: string | null;
+                id: string;
+                /** @description Signals folded into the case */
+                items: number;
+                linkedTo?: string[];
+                /** @description Blocked at scan time (auto-actioned) and still waiting for a human */
+                needsConfirmation: boolean;
+                /** @description ISO-8601 time (UTC) */
+                openedAt: string;
+                /** @description Priority score as last computed (docs/cases.md) */
+                priority: number;
+                /** @description User reports among them */
+                reports: number;
+                /** @enum {string} */
+                severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
+                sla: {
+                  breached: boolean;
+                  /** @description ISO-8601 time or null */
+                  breachedAt?: string | null;
+                  /** @description ISO-8601 time (UTC) */
+                  dueAt: string;
+                  /** @description Negative once overdue */
+                  remainingMs: number;
+                };
+                /** @enum {string} */
+                state: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
+                /** @description Aggregated facts (severity clocks, reach, ongoing harm) */
+                summary?: {
+                  [key: string]: unknown;
+                };
+                /** @description ISO-8601 time (UTC) */
+                updatedAt: string;
+              };
+              decisionId: string;
+              plan: {
+                actions: {
+                  [key: string]: unknown;
+                }[];
+                feedback: {
+                  [key: string]: unknown;
+                }[];
+                reason: string;
+                reportable: boolean;
+                /** @enum {string} */
+                to: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
+              };
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/cases/{id}/items/{itemId}/media': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The review copy of an item: blurred greyscale preview or the original
+     * @description `blurred` (default) is rendered by the server; `revealed` is the original and counts toward the daily exposure cap (`LG_ERR_EXPOSURE_LIMIT`, 429). Every view is recorded with its mode. CSAM-severity cases: only child-safety reviewers (403 otherwise). Never cacheable.
+     */
+    get: {
+      parameters: {
+        query?: {
+          mode?: 'blurred' | 'revealed';
+        };
+        header?: never;
+        path: {
+          id: string;
+          itemId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Image bytes */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/*': string;
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/cases/{id}/items/{itemId}/views': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Record a text-first view of an item (grooming evidence, report text) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          itemId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            mode: 'text';
+          };
+        };
+      };
+      responses: {
+        /** @description Recorded */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/cases/{id}/transitions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Move a case (claim, release, escalate, report, reopen)
+     * @description Allowed moves and roles: docs/cases.md. 409 when the move is not allowed from the current state (also when a colleague moved it first); 403 for a missing role.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Why (log-safe) */
+            reason: string;
+            /** @enum {string} */
+            to: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              case: {
+                account?: string | null;
+                /** @description ISO-8601 time or null */
+                actionedAt?: string | null;
+                alsoMatches?: string[];
+                assignee?: string | null;
+                /** @description ISO-8601 time or null */
+                closedAt?: string | null;
+                /** @description ISO-8601 time or null */
+                decidedAt?: string | null;
+                id: string;
+                /** @description Signals folded into the case */
+                items: number;
+                linkedTo?: string[];
+                /** @description Blocked at scan time (auto-actioned) and still waiting for a human */
+                needsConfirmation: boolean;
+                /** @description ISO-8601 time (UTC) */
+                openedAt: string;
+                /** @description Priority score as last computed (docs/cases.md) */
+                priority: number;
+                /** @description User reports among them */
+                reports: number;
+                /** @enum {string} */
+                severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
+                sla: {
+                  breached: boolean;
+                  /** @description ISO-8601 time or null */
+                  breachedAt?: string | null;
+                  /** @description ISO-8601 time (UTC) */
+                  dueAt: string;
+                  /** @description Negative once overdue */
+                  remainingMs: number;
+                };
+                /** @enum {string} */
+                state: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
+                /** @description Aggregated facts (severity clocks, reach, ongoing harm) */
+                summary?: {
+                  [key: string]: unknown;
+                };
+                /** @description ISO-8601 time (UTC) */
+                updatedAt: string;
+              };
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/cases/exposure': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The caller's revealed media views today and the daily cap */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              cap: number;
+              dayStart: string;
+              used: number;
             };
           };
         };
@@ -2154,21 +3260,21 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/v1/cases/{id}/report': {
+  '/v1/cases/metrics': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** Hotline submissions of a case: state, report id, recorded steps */
+    /** Case metrics: time to decision and action, backlog, breaches, reviewers */
     get: {
       parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
+        query?: {
+          sinceHours?: number;
         };
+        header?: never;
+        path?: never;
         cookie?: never;
       };
       requestBody?: never;
@@ -2180,304 +3286,22 @@ export interface paths {
           };
           content: {
             'application/json': {
-              caseId: string;
-              submissions: {
-                confirmedBy: string;
-                /** Format: date-time */
-                createdAt: string;
-                destination: string;
-                environment: string;
-                error: null | {
-                  code: string;
-                  message: string;
-                };
-                files: {
-                  fileId: string | null;
-                  index: number;
-                  itemId: string;
-                  state: string;
-                }[];
-                /** Format: date-time */
-                finishedAt: string | null;
-                id: string;
-                /** @description The CyberTipline report id */
-                reportId: string | null;
-                /** @enum {string} */
-                state:
-                  | 'created'
-                  | 'submitting'
-                  | 'submitted'
-                  | 'finishing'
-                  | 'finished'
-                  | 'retracting'
-                  | 'retracted'
-                  | 'failed';
-                steps: {
-                  /** Format: date-time */
-                  at: string;
-                  detail: {
-                    [key: string]: unknown;
-                  };
-                  fileIndex: number | null;
-                  /** @enum {string} */
-                  phase: 'begin' | 'ok' | 'error';
-                  seq: number;
-                  step: string;
-                }[];
-              }[];
-            };
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
-    put?: never;
-    /** Build and validate the CyberTipline report of a confirmed case (sends nothing) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              caseId: string;
-              /** @description credentials and reporter are configured */
-              configured: boolean;
-              destination: string;
-              /** @description The <report> XML, indented for reading */
-              document: string;
-              /** @description SHA-256 of the exact document that will be sent; pass it to confirm */
-              documentSha256: string;
-              environment: string | null;
-              files: {
-                exifViewedByEsp: boolean;
-                fileName: string;
-                fileRelevance: string;
-                /** @description from the recorded views only */
-                fileViewedByEsp: boolean;
-                industryClassification: string | null;
-                itemId: string;
-              }[];
-              problems: {
-                code: string;
-                message: string;
-                /** @description XPath-like location, e.g. /report/reporter/legalURL */
-                path: string;
-              }[];
-              warnings: {
-                code: string;
-                message: string;
-                /** @description XPath-like location, e.g. /report/reporter/legalURL */
-                path: string;
-              }[];
-            };
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/cases/{id}/report/confirm': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * A reviewer confirms sending the report: it is queued and filed by a job
-     * @description Console users with the child_safety_reviewer, lead or admin role only (a CSAM case needs child_safety_reviewer). Refused with LG_ERR_INVALID_REPORT while the report has problems, LG_ERR_CONFLICT when the case already has a live submission or the document changed since the preview whose documentSha256 is given.
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            documentSha256?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              confirmedBy: string;
-              /** Format: date-time */
-              createdAt: string;
-              destination: string;
-              environment: string;
-              error: null | {
-                code: string;
-                message: string;
+              backlog: {
+                [key: string]: number;
               };
-              files: {
-                fileId: string | null;
-                index: number;
-                itemId: string;
-                state: string;
+              breached: {
+                [key: string]: number;
+              };
+              reviewers: {
+                [key: string]: unknown;
               }[];
-              /** Format: date-time */
-              finishedAt: string | null;
-              id: string;
-              /** @description The CyberTipline report id */
-              reportId: string | null;
-              /** @enum {string} */
-              state:
-                | 'created'
-                | 'submitting'
-                | 'submitted'
-                | 'finishing'
-                | 'finished'
-                | 'retracting'
-                | 'retracted'
-                | 'failed';
-              steps: {
-                /** Format: date-time */
-                at: string;
-                detail: {
-                  [key: string]: unknown;
-                };
-                fileIndex: number | null;
-                /** @enum {string} */
-                phase: 'begin' | 'ok' | 'error';
-                seq: number;
-                step: string;
-              }[];
+              since: string;
+              timeToAction: {
+                [key: string]: unknown;
+              };
+              timeToDecision: {
+                [key: string]: unknown;
+              };
             };
           };
         };
@@ -2509,33 +3333,6 @@ export interface paths {
           };
         };
         /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
         429: {
           headers: {
             [name: string]: unknown;
@@ -2555,6 +3352,8 @@ export interface paths {
         };
       };
     };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -2769,101 +3568,6 @@ export interface paths {
         };
       };
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/evidence/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * The bytes of one evidence object
-     * @description Decrypted and integrity-checked (AES-GCM tag and the SHA-256 recorded at capture): a tampered object answers 500 LG_ERR_INTEGRITY, never bytes. `Cache-Control: no-store`. Access rules as for the list; every access is audited.
-     */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The preserved bytes (header X-Lifeguard-SHA256 carries their SHA-256) */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/octet-stream': string;
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/problem+json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -3776,6 +4480,8 @@ export interface paths {
               id: string;
               kind?: string;
               result: {
+                /** @description The case a block/review verdict with matches opened or joined */
+                caseId?: string;
                 contentId?: string;
                 hashes: {
                   /** @description MD5 of the bytes, 32 hex characters */
@@ -3982,7 +4688,12 @@ export interface paths {
               | 'risk:read'
               | 'feeds:read'
               | 'exchanges:write'
-              | 'evidence:read'
+              | 'reports:write'
+              | 'cases:read'
+              | 'cases:write'
+              | 'cases:media'
+              | 'cases:child_safety'
+              | 'audit:read'
               | 'admin'
             )[];
           };
@@ -4276,6 +4987,117 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/reports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Submit a user report (becomes or joins a `user_report` case) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            reach?: {
+              shares?: number;
+              views?: number;
+            };
+            /** @enum {string} */
+            reason: 'csam' | 'grooming' | 'sextortion' | 'self_harm' | 'harassment' | 'other';
+            reportedAccount?: string;
+            reportedContent?: {
+              contentId?: string;
+              md5?: string;
+              pdq?: string;
+              sha256?: string;
+            };
+            reporter: string;
+            /** @description Free text: stored for reviewers, never logged or sent in webhooks */
+            text?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              caseId: string;
+              itemId: string;
+              linkedTo?: string[];
+              /** @description True when the signal opened a new case */
+              opened: boolean;
+              signalId: string;
+              /** @description Fold key that joined it, or `opened` */
+              via: string;
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/scan': {
     parameters: {
       query?: never;
@@ -4335,6 +5157,8 @@ export interface paths {
           };
           content: {
             'application/json': {
+              /** @description The case a block/review verdict with matches opened or joined */
+              caseId?: string;
               contentId?: string;
               hashes: {
                 /** @description MD5 of the bytes, 32 hex characters */

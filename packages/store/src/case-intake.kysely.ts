@@ -189,9 +189,13 @@ export async function ingestOne(
   }
   const caseId = Number(row.id);
 
-  // The item inside the case: the same media (any exact key) or the same account.
+  // The item inside the case: the same bytes (SHA-256, MD5) or content id; a signal that
+  // names no bytes (a report by PDQ or content id) joins the item with that key. Distinct
+  // files stay distinct items even when their PDQs are equal: each needs its own look.
+  const byBytes = media?.sha256 !== undefined || media?.md5 !== undefined;
+  const itemKeys = keys.filter((k) => !byBytes || k.via !== 'pdq');
   const existingKeys =
-    keys.length === 0
+    itemKeys.length === 0
       ? []
       : await trx
           .selectFrom('lg_case_keys')
@@ -200,11 +204,26 @@ export async function ingestOne(
           .where(
             'key',
             'in',
-            keys.map((k) => k.key),
+            itemKeys.map((k) => k.key),
           )
           .orderBy('item_id')
           .execute();
-  const have = new Set(existingKeys.map((k) => k.key));
+  const have = new Set(
+    keys.length === 0
+      ? []
+      : (
+          await trx
+            .selectFrom('lg_case_keys')
+            .select('key')
+            .where('case_id', '=', caseId)
+            .where(
+              'key',
+              'in',
+              keys.map((k) => k.key),
+            )
+            .execute()
+        ).map((k) => k.key),
+  );
   let itemId: number;
   const firstItem = existingKeys[0];
   if (firstItem !== undefined) {

@@ -11,7 +11,8 @@ const PREVIEW_SIZE = 320;
  */
 export async function blurredPreview(bytes: Uint8Array, maxPixels: number): Promise<Buffer> {
   try {
-    return await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
+    // A copy: the blob store may hand out a view into a larger buffer.
+    return await sharp(Buffer.from(bytes), { limitInputPixels: maxPixels, failOn: 'error' })
       .rotate()
       .resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true })
       .greyscale()

@@ -26,7 +26,6 @@ import {
 import type { KyselyCaseStore } from '@lifeguard/store';
 import type { CasesConfig } from '../config/cases.config.js';
 import type { WebhookConfig } from '../config/server.config.js';
-import type { ScanResult } from '../scan/scan.service.js';
 import type { CaseMetrics } from './case.metrics.js';
 
 /** Event type of a decision's actions for the platform. */
@@ -41,6 +40,22 @@ interface Pending {
   readonly intake: CaseIntake;
   readonly resolve: (o: CaseIngestOutcome) => void;
   readonly reject: (e: unknown) => void;
+}
+
+/** The parts of a scan result a case needs (structural: the scan service's `ScanResult`). */
+export interface ScanOutcome {
+  /** Verdict. */
+  readonly verdict: 'block' | 'review' | 'allow';
+  /** Rule that decided it. */
+  readonly rule: string;
+  /** Hashes of the scanned media. */
+  readonly hashes: {
+    readonly pdq?: string | undefined;
+    readonly md5?: string | undefined;
+    readonly sha256?: string | undefined;
+  };
+  /** The platform's content id. */
+  readonly contentId?: string;
 }
 
 /** What the service needs from the process (passed in; no globals). */
@@ -187,7 +202,7 @@ export class CaseService {
    * Returns undefined when the scan makes no case.
    */
   async fromScan(
-    result: ScanResult,
+    result: ScanOutcome,
     hits: readonly MatchHit[],
     opts: {
       readonly bytes?: Uint8Array;
@@ -204,7 +219,12 @@ export class CaseService {
       ...(h.pdq !== undefined ? { pdq: h.pdq } : {}),
     };
     let blobKey: string | undefined;
-    if (opts.bytes !== undefined && h.sha256 !== undefined && this.deps.config.keepMedia) {
+    if (
+      opts.bytes !== undefined &&
+      opts.bytes.byteLength > 0 &&
+      h.sha256 !== undefined &&
+      this.deps.config.keepMedia
+    ) {
       const blobs = this.blobs;
       if (blobs !== undefined) {
         blobKey = `media/${h.sha256}`;

@@ -1,7 +1,13 @@
 import { ErrorCodes, isLifeguardError, type Job } from '@lifeguard/core';
 import { REPORT_JOB } from '../reports/report.service.js';
 import type { ServerContext } from '../server.context.js';
-import { hashBytes, matchHitsOf, scanHashes, type ScanHashes } from '../scan/scan.service.js';
+import {
+  hashBytes,
+  matchHitsOf,
+  reviewCopy,
+  scanHashes,
+  type ScanHashes,
+} from '../scan/scan.service.js';
 import { fetchUrl } from '../scan/url.fetcher.js';
 
 /** Job kind of an asynchronous scan. */
@@ -124,7 +130,9 @@ export class ScanJobWorker {
           ...this.ctx.config.urlFetch,
           maxBytes: this.ctx.config.limits.maxFileBytes,
         });
-        const h = await hashBytes(this.ctx, bytes);
+        const fetched = bytes;
+        bytes = reviewCopy(this.ctx, fetched);
+        const h = await hashBytes(this.ctx, fetched);
         result = scanHashes(this.ctx, 'url', h, h.quality, p.contentId);
       }
       // A re-run after a crash folds the same media into the same case again (count + 1).

@@ -19,6 +19,7 @@ import {
   assertIndexLoaded,
   hashBytes,
   matchHitsOf,
+  reviewCopy,
   scanHashes,
   toApiMatch,
   type ScanResult,
@@ -171,9 +172,12 @@ export function scanRoutes(
         const up = await readUpload(request, maxFile, UPLOAD_FIELDS);
         if (up.fields.metadata !== undefined) parseMetadataField(up.fields.metadata);
         try {
+          // The hash pool takes ownership of the bytes it hashes: keep a copy for the review
+          // copy a matched upload leaves in the blob store.
+          const kept = reviewCopy(ctx, up.bytes);
           const h = await hashBytes(ctx, up.bytes);
           return await notified(ctx, scanHashes(ctx, 'file', h, h.quality, up.fields.contentId), {
-            bytes: up.bytes,
+            ...(kept !== undefined ? { bytes: kept } : {}),
             ...(up.fields.userId !== undefined ? { uploader: up.fields.userId } : {}),
           });
         } catch (e) {
@@ -191,9 +195,10 @@ export function scanRoutes(
       }
       try {
         const bytes = await fetchUrl(body.url!, { ...ctx.config.urlFetch, maxBytes: maxFile });
+        const kept = reviewCopy(ctx, bytes);
         const h = await hashBytes(ctx, bytes);
         return await notified(ctx, scanHashes(ctx, 'url', h, h.quality, body.contentId), {
-          bytes,
+          ...(kept !== undefined ? { bytes: kept } : {}),
         });
       } catch (e) {
         ctx.metrics.scans.inc({ input: 'url', outcome: 'error' });

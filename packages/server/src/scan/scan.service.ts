@@ -61,6 +61,14 @@ export function matchHitsOf(result: ScanResult): readonly MatchHit[] {
   return rawHits.get(result) ?? [];
 }
 
+/**
+ * A copy of media bytes for the review copy a matched scan leaves in the blob store (the hash
+ * pool takes ownership of the bytes it hashes), when review copies are kept.
+ */
+export function reviewCopy(ctx: ServerContext, bytes: Uint8Array): Uint8Array | undefined {
+  return ctx.config.cases.keepMedia ? new Uint8Array(bytes) : undefined;
+}
+
 /** Convert a matcher hit for the API. */
 export function toApiMatch(ctx: ServerContext, m: MatchHit): ApiMatch {
   return {
