@@ -2193,22 +2193,22 @@ export interface paths {
             'application/json': {
               cases: {
                 account?: string | null;
-                /** @description ISO-8601 time or null */
-                actionedAt?: string | null;
+                /** @description Epoch milliseconds or null */
+                actionedAt?: number | null;
                 alsoMatches?: string[];
                 assignee?: string | null;
-                /** @description ISO-8601 time or null */
-                closedAt?: string | null;
-                /** @description ISO-8601 time or null */
-                decidedAt?: string | null;
+                /** @description Epoch milliseconds or null */
+                closedAt?: number | null;
+                /** @description Epoch milliseconds or null */
+                decidedAt?: number | null;
                 id: string;
                 /** @description Signals folded into the case */
                 items: number;
                 linkedTo?: string[];
                 /** @description Blocked at scan time (auto-actioned) and still waiting for a human */
                 needsConfirmation: boolean;
-                /** @description ISO-8601 time (UTC) */
-                openedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                openedAt: number;
                 /** @description Priority score as last computed (docs/cases.md) */
                 priority: number;
                 /** @description User reports among them */
@@ -2216,22 +2216,26 @@ export interface paths {
                 /** @enum {string} */
                 severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
                 sla: {
+                  /** @description Severity or `ongoing_harm` that set the deadline */
+                  basis?: string;
                   breached: boolean;
-                  /** @description ISO-8601 time or null */
-                  breachedAt?: string | null;
-                  /** @description ISO-8601 time (UTC) */
-                  dueAt: string;
+                  /** @description Epoch milliseconds (UTC) */
+                  dueAt: number;
                   /** @description Negative once overdue */
                   remainingMs: number;
                 };
+                /** @description When the SLA check marked the breach */
+                slaBreachedAt?: number | null;
+                /** @description SLA deadline (epoch ms) */
+                slaDueAt: number;
                 /** @enum {string} */
                 state: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
                 /** @description Aggregated facts (severity clocks, reach, ongoing harm) */
                 summary?: {
                   [key: string]: unknown;
                 };
-                /** @description ISO-8601 time (UTC) */
-                updatedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                updatedAt: number;
               }[];
               /** @description Cursor of the next page */
               next: string | null;
@@ -2411,22 +2415,22 @@ export interface paths {
             'application/json': {
               accountHistory: {
                 account?: string | null;
-                /** @description ISO-8601 time or null */
-                actionedAt?: string | null;
+                /** @description Epoch milliseconds or null */
+                actionedAt?: number | null;
                 alsoMatches?: string[];
                 assignee?: string | null;
-                /** @description ISO-8601 time or null */
-                closedAt?: string | null;
-                /** @description ISO-8601 time or null */
-                decidedAt?: string | null;
+                /** @description Epoch milliseconds or null */
+                closedAt?: number | null;
+                /** @description Epoch milliseconds or null */
+                decidedAt?: number | null;
                 id: string;
                 /** @description Signals folded into the case */
                 items: number;
                 linkedTo?: string[];
                 /** @description Blocked at scan time (auto-actioned) and still waiting for a human */
                 needsConfirmation: boolean;
-                /** @description ISO-8601 time (UTC) */
-                openedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                openedAt: number;
                 /** @description Priority score as last computed (docs/cases.md) */
                 priority: number;
                 /** @description User reports among them */
@@ -2434,44 +2438,48 @@ export interface paths {
                 /** @enum {string} */
                 severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
                 sla: {
+                  /** @description Severity or `ongoing_harm` that set the deadline */
+                  basis?: string;
                   breached: boolean;
-                  /** @description ISO-8601 time or null */
-                  breachedAt?: string | null;
-                  /** @description ISO-8601 time (UTC) */
-                  dueAt: string;
+                  /** @description Epoch milliseconds (UTC) */
+                  dueAt: number;
                   /** @description Negative once overdue */
                   remainingMs: number;
                 };
+                /** @description When the SLA check marked the breach */
+                slaBreachedAt?: number | null;
+                /** @description SLA deadline (epoch ms) */
+                slaDueAt: number;
                 /** @enum {string} */
                 state: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
                 /** @description Aggregated facts (severity clocks, reach, ongoing harm) */
                 summary?: {
                   [key: string]: unknown;
                 };
-                /** @description ISO-8601 time (UTC) */
-                updatedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                updatedAt: number;
               }[];
               allowedTransitions: (
                 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported'
               )[];
               case: {
                 account?: string | null;
-                /** @description ISO-8601 time or null */
-                actionedAt?: string | null;
+                /** @description Epoch milliseconds or null */
+                actionedAt?: number | null;
                 alsoMatches?: string[];
                 assignee?: string | null;
-                /** @description ISO-8601 time or null */
-                closedAt?: string | null;
-                /** @description ISO-8601 time or null */
-                decidedAt?: string | null;
+                /** @description Epoch milliseconds or null */
+                closedAt?: number | null;
+                /** @description Epoch milliseconds or null */
+                decidedAt?: number | null;
                 id: string;
                 /** @description Signals folded into the case */
                 items: number;
                 linkedTo?: string[];
                 /** @description Blocked at scan time (auto-actioned) and still waiting for a human */
                 needsConfirmation: boolean;
-                /** @description ISO-8601 time (UTC) */
-                openedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                openedAt: number;
                 /** @description Priority score as last computed (docs/cases.md) */
                 priority: number;
                 /** @description User reports among them */
@@ -2479,22 +2487,26 @@ export interface paths {
                 /** @enum {string} */
                 severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
                 sla: {
+                  /** @description Severity or `ongoing_harm` that set the deadline */
+                  basis?: string;
                   breached: boolean;
-                  /** @description ISO-8601 time or null */
-                  breachedAt?: string | null;
-                  /** @description ISO-8601 time (UTC) */
-                  dueAt: string;
+                  /** @description Epoch milliseconds (UTC) */
+                  dueAt: number;
                   /** @description Negative once overdue */
                   remainingMs: number;
                 };
+                /** @description When the SLA check marked the breach */
+                slaBreachedAt?: number | null;
+                /** @description SLA deadline (epoch ms) */
+                slaDueAt: number;
                 /** @enum {string} */
                 state: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
                 /** @description Aggregated facts (severity clocks, reach, ongoing harm) */
                 summary?: {
                   [key: string]: unknown;
                 };
-                /** @description ISO-8601 time (UTC) */
-                updatedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                updatedAt: number;
               };
               decisions: {
                 [key: string]: unknown;
@@ -2506,15 +2518,15 @@ export interface paths {
                 account?: string | null;
                 /** @description Signals folded into this item */
                 count: number;
-                /** @description ISO-8601 time (UTC) */
-                firstAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                firstAt: number;
                 /** @description A review copy is kept */
                 hasMedia: boolean;
                 id: string;
                 /** @enum {string} */
                 kind: 'media' | 'account';
-                /** @description ISO-8601 time (UTC) */
-                lastAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                lastAt: number;
                 media?: {
                   [key: string]: unknown;
                 } | null;
@@ -2537,8 +2549,8 @@ export interface paths {
                 reach?: {
                   [key: string]: unknown;
                 };
-                /** @description ISO-8601 time (UTC) */
-                receivedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                receivedAt: number;
                 severity: string;
                 source: {
                   [key: string]: unknown;
@@ -2662,7 +2674,7 @@ export interface paths {
              */
             classification?: 'A1' | 'A2' | 'B1' | 'B2';
             /** @enum {string} */
-            decision: 'confirm' | 'false_positive' | 'escalate';
+            kind: 'confirm' | 'false_positive' | 'escalate';
             /** @description Log-safe note */
             note?: string;
           };
@@ -2678,22 +2690,22 @@ export interface paths {
             'application/json': {
               case: {
                 account?: string | null;
-                /** @description ISO-8601 time or null */
-                actionedAt?: string | null;
+                /** @description Epoch milliseconds or null */
+                actionedAt?: number | null;
                 alsoMatches?: string[];
                 assignee?: string | null;
-                /** @description ISO-8601 time or null */
-                closedAt?: string | null;
-                /** @description ISO-8601 time or null */
-                decidedAt?: string | null;
+                /** @description Epoch milliseconds or null */
+                closedAt?: number | null;
+                /** @description Epoch milliseconds or null */
+                decidedAt?: number | null;
                 id: string;
                 /** @description Signals folded into the case */
                 items: number;
                 linkedTo?: string[];
                 /** @description Blocked at scan time (auto-actioned) and still waiting for a human */
                 needsConfirmation: boolean;
-                /** @description ISO-8601 time (UTC) */
-                openedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                openedAt: number;
                 /** @description Priority score as last computed (docs/cases.md) */
                 priority: number;
                 /** @description User reports among them */
@@ -2701,22 +2713,26 @@ export interface paths {
                 /** @enum {string} */
                 severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
                 sla: {
+                  /** @description Severity or `ongoing_harm` that set the deadline */
+                  basis?: string;
                   breached: boolean;
-                  /** @description ISO-8601 time or null */
-                  breachedAt?: string | null;
-                  /** @description ISO-8601 time (UTC) */
-                  dueAt: string;
+                  /** @description Epoch milliseconds (UTC) */
+                  dueAt: number;
                   /** @description Negative once overdue */
                   remainingMs: number;
                 };
+                /** @description When the SLA check marked the breach */
+                slaBreachedAt?: number | null;
+                /** @description SLA deadline (epoch ms) */
+                slaDueAt: number;
                 /** @enum {string} */
                 state: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
                 /** @description Aggregated facts (severity clocks, reach, ongoing harm) */
                 summary?: {
                   [key: string]: unknown;
                 };
-                /** @description ISO-8601 time (UTC) */
-                updatedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                updatedAt: number;
               };
               decisionId: string;
               plan: {
@@ -3061,22 +3077,22 @@ export interface paths {
             'application/json': {
               case: {
                 account?: string | null;
-                /** @description ISO-8601 time or null */
-                actionedAt?: string | null;
+                /** @description Epoch milliseconds or null */
+                actionedAt?: number | null;
                 alsoMatches?: string[];
                 assignee?: string | null;
-                /** @description ISO-8601 time or null */
-                closedAt?: string | null;
-                /** @description ISO-8601 time or null */
-                decidedAt?: string | null;
+                /** @description Epoch milliseconds or null */
+                closedAt?: number | null;
+                /** @description Epoch milliseconds or null */
+                decidedAt?: number | null;
                 id: string;
                 /** @description Signals folded into the case */
                 items: number;
                 linkedTo?: string[];
                 /** @description Blocked at scan time (auto-actioned) and still waiting for a human */
                 needsConfirmation: boolean;
-                /** @description ISO-8601 time (UTC) */
-                openedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                openedAt: number;
                 /** @description Priority score as last computed (docs/cases.md) */
                 priority: number;
                 /** @description User reports among them */
@@ -3084,22 +3100,26 @@ export interface paths {
                 /** @enum {string} */
                 severity: 'verified_csam' | 'possible_csam' | 'grooming_live_contact' | 'other';
                 sla: {
+                  /** @description Severity or `ongoing_harm` that set the deadline */
+                  basis?: string;
                   breached: boolean;
-                  /** @description ISO-8601 time or null */
-                  breachedAt?: string | null;
-                  /** @description ISO-8601 time (UTC) */
-                  dueAt: string;
+                  /** @description Epoch milliseconds (UTC) */
+                  dueAt: number;
                   /** @description Negative once overdue */
                   remainingMs: number;
                 };
+                /** @description When the SLA check marked the breach */
+                slaBreachedAt?: number | null;
+                /** @description SLA deadline (epoch ms) */
+                slaDueAt: number;
                 /** @enum {string} */
                 state: 'open' | 'in_review' | 'actioned' | 'dismissed' | 'escalated' | 'reported';
                 /** @description Aggregated facts (severity clocks, reach, ongoing harm) */
                 summary?: {
                   [key: string]: unknown;
                 };
-                /** @description ISO-8601 time (UTC) */
-                updatedAt: string;
+                /** @description Epoch milliseconds (UTC) */
+                updatedAt: number;
               };
             };
           };
@@ -3200,8 +3220,10 @@ export interface paths {
           content: {
             'application/json': {
               cap: number;
-              dayStart: string;
-              used: number;
+              /** @description UTC midnight (epoch ms) */
+              dayStart: number;
+              /** @description Revealed views since UTC midnight */
+              today: number;
             };
           };
         };
@@ -3295,11 +3317,14 @@ export interface paths {
               reviewers: {
                 [key: string]: unknown;
               }[];
-              since: string;
-              timeToAction: {
+              /** @description Epoch ms */
+              since: number;
+              /** @description Per severity: count, p50, p90 of first signal -> first action (ms) */
+              toActionMs: {
                 [key: string]: unknown;
               };
-              timeToDecision: {
+              /** @description Per severity: count, p50, p90 of first signal -> first decision (ms) */
+              toDecisionMs: {
                 [key: string]: unknown;
               };
             };

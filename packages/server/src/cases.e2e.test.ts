@@ -263,7 +263,7 @@ describe('cases end to end (SQLite)', () => {
     expect(over.status).toBe(429);
     expect(((await over.json()) as any).code).toBe('LG_ERR_EXPOSURE_LIMIT');
     const exposure = await childSafety.json('GET', '/v1/cases/exposure');
-    expect(exposure.body).toMatchObject({ used: 2, cap: 2 });
+    expect(exposure.body).toMatchObject({ today: 2, cap: 2 });
     const after = await childSafety.json('GET', `/v1/cases/${caseId}`);
     expect(after.body.views.map((v: any) => v.mode)).toEqual(['blurred', 'revealed', 'revealed']);
     const audit = await admin.json('GET', `/v1/audit?action=media_view&subject=case:${caseId}`);
@@ -283,7 +283,7 @@ describe('cases end to end (SQLite)', () => {
     expect(claim.status).toBe(200);
     expect(claim.body.case.state).toBe('in_review');
     const d = await childSafety.json('POST', `/v1/cases/${caseId}/decision`, {
-      decision: 'confirm',
+      kind: 'confirm',
       category: 'csam',
       classification: 'A1',
       addToLocalBank: true,
@@ -296,7 +296,7 @@ describe('cases end to end (SQLite)', () => {
     );
     // A second decision on a closed case conflicts.
     const again = await childSafety.json('POST', `/v1/cases/${caseId}/decision`, {
-      decision: 'escalate',
+      kind: 'escalate',
     });
     expect(again.status).toBe(409);
     for (let i = 0; i < 100 && !received.some((r) => r.body.type === 'case.action'); i++) {
@@ -314,7 +314,8 @@ describe('cases end to end (SQLite)', () => {
     expect(bank.status).toBe(200);
     // The metrics show the decision.
     const m = await admin.json('GET', '/v1/cases/metrics');
-    expect(m.body.timeToDecision.verified_csam.count).toBe(1);
+    expect(m.body.toDecisionMs.verified_csam.count).toBe(1);
+    expect(m.body.reviewers.find((r: any) => r.views > 0).exposure).toBe(2);
     const prom = await (await fetch(`${srv.url}/metrics`)).text();
     expect(prom).toContain('lifeguard_case_decisions_total');
     expect(prom).toMatch(/lifeguard_case_backlog\{severity="other",breached="false"\} [1-9]/);

@@ -32,9 +32,9 @@ export interface DurationSummary {
   /** How many. */
   readonly count: number;
   /** Median, ms. */
-  readonly p50Ms: number | null;
+  readonly p50: number | null;
   /** 90th percentile, ms. */
-  readonly p90Ms: number | null;
+  readonly p90: number | null;
 }
 
 /** Per-severity p50/p90 of durations. */
@@ -45,7 +45,7 @@ export function summarizeDurations(
   for (const sev of CASE_SEVERITIES) {
     const list = [...(bySeverity[sev] ?? [])].sort((a, b) => a - b);
     if (list.length === 0) continue;
-    out[sev] = { count: list.length, p50Ms: percentile(list, 50), p90Ms: percentile(list, 90) };
+    out[sev] = { count: list.length, p50: percentile(list, 50), p90: percentile(list, 90) };
   }
   return out;
 }

@@ -3,8 +3,11 @@ import { CASE_SEVERITIES, CASE_STATES, CONFIRM_CATEGORIES, REPORT_REASONS } from
 /** JSON schemas of the case API (they validate requests and generate the OpenAPI document). */
 
 const OPEN = { type: 'object', additionalProperties: true } as const;
-const TIME = { type: 'string', description: 'ISO-8601 time (UTC)' } as const;
-const TIME_OR_NULL = { type: ['string', 'null'], description: 'ISO-8601 time or null' } as const;
+const TIME = { type: 'integer', description: 'Epoch milliseconds (UTC)' } as const;
+const TIME_OR_NULL = {
+  type: ['integer', 'null'],
+  description: 'Epoch milliseconds or null',
+} as const;
 const STR_LIST = { type: 'array', items: { type: 'string' } } as const;
 
 /** A media reference in a request: at least one field. */
@@ -34,6 +37,7 @@ export const CASE_SCHEMA = {
     'openedAt',
     'updatedAt',
     'sla',
+    'slaDueAt',
     'needsConfirmation',
   ],
   properties: {
@@ -52,6 +56,8 @@ export const CASE_SCHEMA = {
     closedAt: TIME_OR_NULL,
     decidedAt: TIME_OR_NULL,
     actionedAt: TIME_OR_NULL,
+    slaDueAt: { ...TIME, description: 'SLA deadline (epoch ms)' },
+    slaBreachedAt: { ...TIME_OR_NULL, description: 'When the SLA check marked the breach' },
     needsConfirmation: {
       type: 'boolean',
       description: 'Blocked at scan time (auto-actioned) and still waiting for a human',
@@ -64,7 +70,7 @@ export const CASE_SCHEMA = {
         dueAt: TIME,
         remainingMs: { type: 'integer', description: 'Negative once overdue' },
         breached: { type: 'boolean' },
-        breachedAt: TIME_OR_NULL,
+        basis: { type: 'string', description: 'Severity or `ongoing_harm` that set the deadline' },
       },
     },
     summary: { ...OPEN, description: 'Aggregated facts (severity clocks, reach, ongoing harm)' },
@@ -140,9 +146,9 @@ export const TRANSITION_BODY = {
 export const DECISION_BODY = {
   type: 'object',
   additionalProperties: false,
-  required: ['decision'],
+  required: ['kind'],
   properties: {
-    decision: { type: 'string', enum: ['confirm', 'false_positive', 'escalate'] },
+    kind: { type: 'string', enum: ['confirm', 'false_positive', 'escalate'] },
     category: {
       type: 'string',
       enum: [...CONFIRM_CATEGORIES],

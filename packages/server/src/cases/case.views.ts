@@ -7,10 +7,7 @@ import {
   type StoredSignal,
 } from '@lifeguard/core';
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
-
-/** A stored case as the API shows it (times ISO-8601, SLA clock at `now`). */
+/** A stored case as the API shows it (times in epoch ms, like core; SLA clock at `now`). */
 export function caseView(c: StoredCase, policy: CasePolicyConfig, now: number) {
   const sla = slaClock(c.summary, policy, now, c.closedAt);
   return {
@@ -24,11 +21,13 @@ export function caseView(c: StoredCase, policy: CasePolicyConfig, now: number) {
     assignee: c.assignee,
     linkedTo: c.linkedTo,
     alsoMatches: c.alsoMatches,
-    openedAt: iso(c.openedAt),
-    updatedAt: iso(c.updatedAt),
-    closedAt: isoOrNull(c.closedAt),
-    decidedAt: isoOrNull(c.decidedAt),
-    actionedAt: isoOrNull(c.actionedAt),
+    openedAt: c.openedAt,
+    updatedAt: c.updatedAt,
+    closedAt: c.closedAt,
+    decidedAt: c.decidedAt,
+    actionedAt: c.actionedAt,
+    slaDueAt: Math.round(sla.dueAt),
+    slaBreachedAt: c.slaBreachedAt,
     needsConfirmation: needsConfirmation({
       id: c.id,
       state: c.state,
@@ -38,10 +37,10 @@ export function caseView(c: StoredCase, policy: CasePolicyConfig, now: number) {
       closedAt: c.closedAt,
     }),
     sla: {
-      dueAt: iso(sla.dueAt),
+      dueAt: Math.round(sla.dueAt),
       remainingMs: Math.round(sla.remainingMs),
       breached: sla.breached,
-      breachedAt: isoOrNull(c.slaBreachedAt),
+      basis: sla.basis,
     },
     summary: c.summary,
   };
@@ -56,8 +55,8 @@ export function itemView(i: StoredCaseItem) {
     account: i.account,
     severity: i.severity,
     count: i.count,
-    firstAt: iso(i.firstAt),
-    lastAt: iso(i.lastAt),
+    firstAt: i.firstAt,
+    lastAt: i.lastAt,
     hasMedia: i.blobKey !== null,
   };
 }
@@ -76,7 +75,7 @@ export function signalView(s: StoredSignal, mayViewText: boolean) {
     kind: src.kind,
     severity: s.severity,
     via: s.via,
-    receivedAt: iso(s.item.receivedAt),
+    receivedAt: s.item.receivedAt,
     source,
     ...(s.item.reach !== undefined ? { reach: s.item.reach } : {}),
     ...(text !== undefined

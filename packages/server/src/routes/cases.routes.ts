@@ -180,20 +180,21 @@ export function caseRoutes(app: FastifyInstance, ctx: ServerContext): void {
           200: {
             type: 'object',
             additionalProperties: false,
-            required: [
-              'since',
-              'backlog',
-              'breached',
-              'timeToDecision',
-              'timeToAction',
-              'reviewers',
-            ],
+            required: ['since', 'backlog', 'breached', 'toDecisionMs', 'toActionMs', 'reviewers'],
             properties: {
-              since: { type: 'string' },
+              since: { type: 'integer', description: 'Epoch ms' },
               backlog: { type: 'object', additionalProperties: { type: 'integer' } },
               breached: { type: 'object', additionalProperties: { type: 'integer' } },
-              timeToDecision: { type: 'object', additionalProperties: true },
-              timeToAction: { type: 'object', additionalProperties: true },
+              toDecisionMs: {
+                type: 'object',
+                description: 'Per severity: count, p50, p90 of first signal -> first decision (ms)',
+                additionalProperties: true,
+              },
+              toActionMs: {
+                type: 'object',
+                description: 'Per severity: count, p50, p90 of first signal -> first action (ms)',
+                additionalProperties: true,
+              },
               reviewers: { type: 'array', items: { type: 'object', additionalProperties: true } },
             },
           },
@@ -210,16 +211,21 @@ export function caseRoutes(app: FastifyInstance, ctx: ServerContext): void {
         ...Object.keys(s.viewsByReviewer),
       ]);
       return {
-        since: new Date(since).toISOString(),
+        since,
         backlog: s.backlog,
         breached: s.breached,
-        timeToDecision: summarizeDurations(s.toDecisionMs),
-        timeToAction: summarizeDurations(s.toActionMs),
-        reviewers: [...names].sort().map((r) => ({
-          reviewer: r,
-          decisions: s.decisionsByReviewer[r] ?? 0,
-          views: s.viewsByReviewer[r] ?? {},
-        })),
+        toDecisionMs: summarizeDurations(s.toDecisionMs),
+        toActionMs: summarizeDurations(s.toActionMs),
+        reviewers: [...names].sort().map((r) => {
+          const byMode = s.viewsByReviewer[r] ?? {};
+          return {
+            reviewer: r,
+            decisions: s.decisionsByReviewer[r] ?? 0,
+            views: Object.values(byMode).reduce((a, b) => a + b, 0),
+            viewsByMode: byMode,
+            exposure: byMode.revealed ?? 0,
+          };
+        }),
       };
     },
   );
@@ -235,11 +241,11 @@ export function caseRoutes(app: FastifyInstance, ctx: ServerContext): void {
           200: {
             type: 'object',
             additionalProperties: false,
-            required: ['used', 'cap', 'dayStart'],
+            required: ['today', 'cap', 'dayStart'],
             properties: {
-              used: { type: 'integer' },
+              today: { type: 'integer', description: 'Revealed views since UTC midnight' },
               cap: { type: 'integer' },
-              dayStart: { type: 'string' },
+              dayStart: { type: 'integer', description: 'UTC midnight (epoch ms)' },
             },
           },
           ...ERROR_RESPONSES,
@@ -249,11 +255,7 @@ export function caseRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request) => {
       const day = utcDayStart(Date.now());
       const used = await store.exposure(requestActor(request).id, day);
-      return {
-        used,
-        cap: ctx.config.cases.exposureCapPerDay,
-        dayStart: new Date(day).toISOString(),
-      };
+      return { today: used, cap: ctx.config.cases.exposureCapPerDay, dayStart: day };
     },
   );
 
@@ -295,9 +297,9 @@ export function caseRoutes(app: FastifyInstance, ctx: ServerContext): void {
         priority: scorePriority(c.summary, policy, now),
         items: items.map(itemView),
         signals: signals.map((s) => signalView(s, mayView)),
-        transitions: transitions.map((t) => ({ ...t, at: new Date(t.at).toISOString() })),
-        decisions: decisions.map((d) => ({ ...d, at: new Date(d.at).toISOString() })),
-        views: views.map((v) => ({ ...v, at: new Date(v.at).toISOString() })),
+        transitions,
+        decisions,
+        views,
         feedback,
         accountHistory: [...others.values()].map((o) => caseView(o, policy, now)),
         allowedTransitions: allowedTargets(c.state, actor, c.severity),
@@ -368,7 +370,7 @@ export function caseRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request) => {
       const { id } = request.params as { id: string };
       const b = request.body as {
-        decision: ReviewDecision['kind'];
+        kind: ReviewDecision['kind'];
         category?: ConfirmCategory;
         classification?: string;
         addToLocalBank?: boolean;
@@ -376,7 +378,7 @@ export function caseRoutes(app: FastifyInstance, ctx: ServerContext): void {
         note?: string;
       };
       let decision: ReviewDecision;
-      if (b.decision === 'confirm') {
+      if (b.kind === 'confirm') {
         if (b.category === undefined) {
           throw new LifeguardError(ErrorCodes.INVALID_REQUEST, 'confirm needs a category');
         }
@@ -393,7 +395,7 @@ export function caseRoutes(app: FastifyInstance, ctx: ServerContext): void {
           );
         }
         decision =
-          b.decision === 'false_positive'
+          b.kind === 'false_positive'
             ? {
                 kind: 'false_positive',
                 ...(b.addToAllowBank !== undefined ? { addToAllowBank: b.addToAllowBank } : {}),
