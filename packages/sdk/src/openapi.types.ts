@@ -343,7 +343,10 @@ export interface paths {
             | 'export'
             | 'report_sent'
             | 'settings_change'
-            | 'user_change';
+            | 'user_change'
+            | 'evidence_preserve'
+            | 'evidence_access'
+            | 'evidence_purge';
           actor?: string;
           afterSeq?: number;
           limit?: number;
@@ -2821,6 +2824,115 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/cases/{id}/evidence': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A case's preserved evidence
+     * @description Preservation records (what, why, when, SHA-256, hold) of the objects kept for a case. Only for the roles in `evidence.accessRoles` (default admin, lead, child_safety_reviewer) and API keys with the 'evidence:read' scope; every access is audited.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              evidence: {
+                caseId: string;
+                contentType: string;
+                /** Format: date-time */
+                holdUntil: string;
+                id: string;
+                /** @description Case item of a media object */
+                itemId: string | null;
+                jurisdictions: string[];
+                /** @enum {string} */
+                kind: 'media' | 'metadata' | 'conversation';
+                /** Format: date-time */
+                preservedAt: string;
+                preservedBy: string;
+                /** Format: date-time */
+                purgedAt: string | null;
+                /** @description SHA-256 of the bytes, recorded at capture */
+                sha256: string;
+                size: number;
+                /** @enum {string} */
+                trigger: 'case_confirmed' | 'block_verdict' | 'case_reported';
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/cases/{id}/items/{itemId}/media': {
     parameters: {
       query?: never;
@@ -3002,6 +3114,413 @@ export interface paths {
         };
         /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/cases/{id}/report': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Hotline submissions of a case: state, report id, recorded steps */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              caseId: string;
+              submissions: {
+                confirmedBy: string;
+                /** Format: date-time */
+                createdAt: string;
+                destination: string;
+                environment: string;
+                error: null | {
+                  code: string;
+                  message: string;
+                };
+                files: {
+                  fileId: string | null;
+                  index: number;
+                  itemId: string;
+                  state: string;
+                }[];
+                /** Format: date-time */
+                finishedAt: string | null;
+                id: string;
+                /** @description The CyberTipline report id */
+                reportId: string | null;
+                /** @enum {string} */
+                state:
+                  | 'created'
+                  | 'submitting'
+                  | 'submitted'
+                  | 'finishing'
+                  | 'finished'
+                  | 'retracting'
+                  | 'retracted'
+                  | 'failed';
+                steps: {
+                  /** Format: date-time */
+                  at: string;
+                  detail: {
+                    [key: string]: unknown;
+                  };
+                  fileIndex: number | null;
+                  /** @enum {string} */
+                  phase: 'begin' | 'ok' | 'error';
+                  seq: number;
+                  step: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Build and validate the CyberTipline report of a confirmed case (sends nothing) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              caseId: string;
+              /** @description credentials and reporter are configured */
+              configured: boolean;
+              destination: string;
+              /** @description The <report> XML, indented for reading */
+              document: string;
+              /** @description SHA-256 of the exact document that will be sent; pass it to confirm */
+              documentSha256: string;
+              environment: string | null;
+              files: {
+                exifViewedByEsp: boolean;
+                fileName: string;
+                fileRelevance: string;
+                /** @description from the recorded views only */
+                fileViewedByEsp: boolean;
+                industryClassification: string | null;
+                itemId: string;
+              }[];
+              problems: {
+                code: string;
+                message: string;
+                /** @description XPath-like location, e.g. /report/reporter/legalURL */
+                path: string;
+              }[];
+              warnings: {
+                code: string;
+                message: string;
+                /** @description XPath-like location, e.g. /report/reporter/legalURL */
+                path: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/cases/{id}/report/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A reviewer confirms sending the report: it is queued and filed by a job
+     * @description Console users with the child_safety_reviewer, lead or admin role only (a CSAM case needs child_safety_reviewer). Refused with LG_ERR_INVALID_REPORT while the report has problems, LG_ERR_CONFLICT when the case already has a live submission or the document changed since the preview whose documentSha256 is given.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            documentSha256?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              confirmedBy: string;
+              /** Format: date-time */
+              createdAt: string;
+              destination: string;
+              environment: string;
+              error: null | {
+                code: string;
+                message: string;
+              };
+              files: {
+                fileId: string | null;
+                index: number;
+                itemId: string;
+                state: string;
+              }[];
+              /** Format: date-time */
+              finishedAt: string | null;
+              id: string;
+              /** @description The CyberTipline report id */
+              reportId: string | null;
+              /** @enum {string} */
+              state:
+                | 'created'
+                | 'submitting'
+                | 'submitted'
+                | 'finishing'
+                | 'finished'
+                | 'retracting'
+                | 'retracted'
+                | 'failed';
+              steps: {
+                /** Format: date-time */
+                at: string;
+                detail: {
+                  [key: string]: unknown;
+                };
+                fileIndex: number | null;
+                /** @enum {string} */
+                phase: 'begin' | 'ok' | 'error';
+                seq: number;
+                step: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -3593,6 +4112,101 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/evidence/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The bytes of one evidence object
+     * @description Decrypted and integrity-checked (AES-GCM tag and the SHA-256 recorded at capture): a tampered object answers 500 LG_ERR_INTEGRITY, never bytes. `Cache-Control: no-store`. Access rules as for the list; every access is audited.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The preserved bytes (header X-Lifeguard-SHA256 carries their SHA-256) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/octet-stream': string;
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -4713,6 +5327,7 @@ export interface paths {
               | 'risk:read'
               | 'feeds:read'
               | 'exchanges:write'
+              | 'evidence:read'
               | 'reports:write'
               | 'cases:read'
               | 'cases:write'
