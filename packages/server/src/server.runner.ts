@@ -69,6 +69,7 @@ export async function startServer(config: ServerConfig, out: ServerOutput): Prom
         ? undefined
         : new ScanJobWorker(c, () => loaded, 4, 200, config.jobLeaseMs);
     worker?.start();
+    if (worker) c.reports.onEnqueued = () => worker.wake();
     if (config.role !== 'api') c.webhooks.start();
     let url = '';
     if (config.role !== 'worker') {

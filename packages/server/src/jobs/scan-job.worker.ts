@@ -69,6 +69,14 @@ export class ScanJobWorker {
     this.schedule(0);
   }
 
+  /**
+   * Look for work now instead of at the next idle poll: called by this process after it
+   * queued a job (a confirmed hotline report), so a one-process install starts it at once.
+   */
+  wake(): void {
+    if (this.running && this.active < this.concurrency) this.schedule(0);
+  }
+
   /** Stop claiming and wait for running jobs to finish. */
   async stop(): Promise<void> {
     this.running = false;

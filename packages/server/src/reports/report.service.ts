@@ -159,6 +159,8 @@ const UNCONFIGURED_PROFILE: ReporterProfile = {
 export class ReportService {
   /** Destinations by name. */
   readonly destinations: ReadonlyMap<string, ReportDestination>;
+  /** Called after a submission job was queued (the server wakes its local worker). */
+  onEnqueued: (() => void) | undefined;
   /** Runs submissions (also used directly by tests and the benchmark). */
   readonly runner: ReportSubmissionRunner;
   private readonly now: () => number;
@@ -348,6 +350,7 @@ export class ReportService {
       { ...payload },
       { idempotencyKey: `report:${sub.id}` },
     );
+    this.onEnqueued?.();
     return sub;
   }
 
