@@ -122,6 +122,7 @@ export class ServerContext {
       audit: this.audit,
       blobs: this.blobs,
       jobs: this.jobs,
+      evidence: new KyselyEvidenceStore(store.kysely, store.dialect),
       leaseMs: config.jobLeaseMs,
     });
     this.evidence = new EvidenceVault({

@@ -12,6 +12,7 @@ import {
   type AuditLog,
   type BlobStore,
   type CaseStore,
+  type EvidenceStore,
   type IndustryClassification,
   type Job,
   type JobQueue,
@@ -93,6 +94,11 @@ export interface ReportServiceDeps {
   readonly jobs: JobQueue;
   /** Clock. */
   readonly now?: () => number;
+  /**
+   * Preservation records: a file is uploaded from its preserved evidence copy when there is
+   * one (SHA-256 recorded at capture), else from the case item's review copy.
+   */
+  readonly evidence?: Pick<EvidenceStore, 'listByCase'>;
   /** Lease of a claimed job in ms (renewed between submission steps). */
   readonly leaseMs: number;
   /** Destinations to use instead of those built from the configuration (tests). */
@@ -201,17 +207,23 @@ export class ReportService {
         { category: category ?? null },
       );
     }
-    const [items, views] = await Promise.all([
+    const [items, views, preserved] = await Promise.all([
       this.deps.cases.items(caseId),
       this.deps.cases.views(caseId),
+      this.deps.evidence?.listByCase(caseId) ?? Promise.resolve([]),
     ]);
     const files: ReportFileInput[] = [];
     for (const item of items) {
-      if (item.kind !== 'media' || !item.blobKey) continue;
+      if (item.kind !== 'media') continue;
+      const kept = preserved.find(
+        (e) => e.kind === 'media' && e.itemId === item.id && e.purgedAt === null,
+      );
+      const blobKey = kept?.blobKey ?? item.blobKey;
+      if (!blobKey) continue;
       const m = item.media;
       files.push({
         itemId: item.id,
-        blobKey: item.blobKey,
+        blobKey,
         ...(m?.md5 ? { md5: m.md5 } : {}),
         ...(m?.sha256 ? { sha256: m.sha256 } : {}),
         ...(m?.pdq ? { pdq: m.pdq } : {}),
