@@ -47,7 +47,11 @@ try {
   // N confirmed cases, each with one benign reference image that a reviewer viewed in full.
   const vaultConfig = {
     dataDir: dir,
-    vault: { ...DEFAULT_SERVER_CONFIG.vault, keyFile: join(dir, 'vault.key'), dir: join(dir, 'blobs') },
+    vault: {
+      ...DEFAULT_SERVER_CONFIG.vault,
+      keyFile: join(dir, 'vault.key'),
+      dir: join(dir, 'blobs'),
+    },
   };
   const store = await createStore({ dataDir: join(dir, 'data') });
   const blobs = openVault(vaultConfig, () => undefined);
@@ -82,7 +86,11 @@ try {
     const u = await fetch(`${url}/v1/users`, {
       method: 'POST',
       headers: admin,
-      body: JSON.stringify({ username: 'csr', password: 'bench password 1', roles: ['child_safety_reviewer'] }),
+      body: JSON.stringify({
+        username: 'csr',
+        password: 'bench password 1',
+        roles: ['child_safety_reviewer'],
+      }),
     });
     if (u.status !== 201) throw new Error(`user: ${u.status}`);
     const login = await fetch(`${url}/v1/auth/login`, {
@@ -128,18 +136,26 @@ try {
     lat.sort((a, b) => a - b);
     const f = (x) => x.toFixed(1);
     const kib = fileBytes.reduce((a, b) => a + b, 0) / fileBytes.length / 1024;
-    console.log(`bench:reports — ${N} reports, one file each (mean ${kib.toFixed(0)} KiB), sequential`);
+    console.log(
+      `bench:reports — ${N} reports, one file each (mean ${kib.toFixed(0)} KiB), sequential`,
+    );
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, Node ${process.version}`);
     console.log(`load average (1 min): ${load0.toFixed(2)} -> ${load1.toFixed(2)}`);
     console.log('');
-    console.log('| reports | p50 ms | p90 ms | p99 ms | max ms | mean ms | server CPU ms/report | bench CPU ms/report | wall s |');
-    console.log('| ------: | -----: | -----: | -----: | -----: | ------: | -------------------: | ------------------: | -----: |');
+    console.log(
+      '| reports | p50 ms | p90 ms | p99 ms | max ms | mean ms | server CPU ms/report | bench CPU ms/report | wall s |',
+    );
+    console.log(
+      '| ------: | -----: | -----: | -----: | -----: | ------: | -------------------: | ------------------: | -----: |',
+    );
     const mean = lat.reduce((a, b) => a + b, 0) / lat.length;
     console.log(
       `| ${N} | ${f(pct(lat, 50))} | ${f(pct(lat, 90))} | ${f(pct(lat, 99))} | ${f(lat.at(-1))} | ${f(mean)} | ${f(srvCpu / N)} | ${f((cpu.user + cpu.system) / 1000 / N)} | ${(wall / 1000).toFixed(1)} |`,
     );
     console.log('');
-    console.log(`fake: ${fake.finished().length} finished reports, ${fake.rejected.length} rejected documents`);
+    console.log(
+      `fake: ${fake.finished().length} finished reports, ${fake.rejected.length} rejected documents`,
+    );
     if (fake.finished().length !== N || fake.rejected.length !== 0) process.exitCode = 1;
   } finally {
     await stopServer(child);
