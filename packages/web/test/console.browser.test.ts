@@ -1,0 +1,261 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
+   End-to-end test: JSON answers are read untyped; the test asserts their shape. */
+/**
+ * The review console end to end: the real `lifeguard serve` process (temp SQLite data dir,
+ * built console), Debian Chromium driven by playwright-core, a local webhook receiver. Cases
+ * are seeded through the public API (scans of benign reference images against banks, a user
+ * report). Proves: login, queue in priority order, case view, blurred media revealed and
+ * blurred again by itself, the panic key, a decision by keyboard that fires the webhook and
+ * grows the audit log, and that the API itself refuses CSAM-case media to a reviewer without
+ * the child-safety role. Needs `npm run build` first. `LIFEGUARD_SCREENSHOTS=1` rewrites the
+ * screenshots in docs/images/.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referenceImages } from '../../server/src/testing/reference-images.js';
+import {
+  api,
+  startServerProcess,
+  type ServerProcess,
+} from '../../server/src/testing/server-process.helper.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const CHROMIUM = process.env.LIFEGUARD_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = process.env.LIFEGUARD_SCREENSHOTS === '1';
+const CARA = { username: 'cara', password: 'cara console pass 1' };
+const RITA = { username: 'rita', password: 'rita console pass 1' };
+
+interface Hook {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: any;
+}
+
+let server: ServerProcess;
+let receiver: Server;
+const hooks: Hook[] = [];
+let browser: Browser;
+let admin: ReturnType<typeof api>;
+let csamCase: string;
+let csamItem: string;
+let ritaId: string;
+
+async function waitFor<T>(
+  what: string,
+  f: () => Promise<T | undefined> | T | undefined,
+): Promise<T> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function login(page: Page, who: { username: string; password: string }): Promise<void> {
+  await page.goto(server.url);
+  await page.getByLabel('Username').fill(who.username);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (SHOTS) await page.screenshot({ path: join(repoRoot, 'docs/images', name), fullPage: false });
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(repoRoot, 'packages/web/dist/index.html'))) {
+    throw new Error('the console is not built: run `npm run build` first');
+  }
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      hooks.push({ headers: req.headers, body: JSON.parse(body) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  server = await startServerProcess({
+    config: {
+      limits: { hashWorkers: 1 },
+      actions: { labels: { csam: 'block', spam: 'review' } },
+      webhooks: {
+        endpoints: [{ name: 'platform', url: hookUrl, secret: 'test-webhook-secret-0123456789' }],
+        backoffBaseMs: 100,
+      },
+    },
+  });
+  admin = api(server.url, server.adminKey);
+  const images = referenceImages();
+  const bridge = images.find((i) => i.name === 'bridge-mods/aaa-orig.jpg')!;
+  const pen = images.find((i) => i.name.endsWith('pen-and-coaster.png'))!;
+
+  // Two banks: one labelled csam (block), one labelled spam (review).
+  for (const [name, labels, pdq] of [
+    ['known-csam', ['csam'], bridge.pdq],
+    ['spam-images', ['spam'], pen.pdq],
+  ] as const) {
+    expect((await admin.json('POST', '/v1/banks', { name, labels })).status).toBe(201);
+    const e = await admin.json('POST', `/v1/banks/${name}/entries`, {
+      entries: [{ signalType: 'pdq', value: pdq }],
+    });
+    expect(e.status).toBeLessThan(300);
+  }
+  // Scans of the benign images open a verified-CSAM case and an "other" case with review copies.
+  const s1 = await admin.upload('/v1/scan', readFileSync(bridge.file), { userId: 'acct-17' });
+  expect(s1.status).toBe(200);
+  expect(s1.body.verdict).toBe('block');
+  csamCase = s1.body.caseId;
+  const s2 = await admin.upload('/v1/scan', readFileSync(pen.file), { userId: 'acct-42' });
+  expect(s2.body.verdict).toBe('review');
+  // And a user report about an account.
+  const rep = await admin.json('POST', '/v1/reports', {
+    reporter: 'member-7',
+    reportedAccount: 'acct-99',
+    reason: 'harassment',
+    text: 'placeholder report text',
+  });
+  expect(rep.status).toBe(201);
+  for (const [u, roles] of [
+    [CARA, ['reviewer', 'child_safety_reviewer']],
+    [RITA, ['reviewer']],
+  ] as const) {
+    const r = await admin.json('POST', '/v1/users', { ...u, roles });
+    expect(r.status).toBe(201);
+    if (u === RITA) ritaId = r.body.id;
+  }
+  const detail = await admin.json('GET', `/v1/cases/${csamCase}`);
+  csamItem = detail.body.items.find((i: any) => i.hasMedia).id;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-background-networking'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await new Promise((r) => receiver?.close(r));
+});
+
+describe('review console in Chromium', () => {
+  it('logs in, shows the queue by priority, reveals and re-blurs media, decides by key', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    // Short re-blur so the test sees it happen (the setting a reviewer can change).
+    await ctx.addInitScript(() => window.localStorage.setItem('lifeguard.reblurSeconds', '2'));
+    const page = await ctx.newPage();
+    const cspErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text()))
+        cspErrors.push(m.text());
+    });
+
+    // Wrong password first: a generic message, no hint.
+    await page.goto(server.url);
+    await page.getByLabel('Username').fill(CARA.username);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Wrong username/);
+    await login(page, CARA);
+
+    // Queue: the API's priority order, highest first, with live SLA timers.
+    const rows = page.locator('[data-testid=queue] tbody tr');
+    await waitFor('three queue rows', async () => ((await rows.count()) === 3 ? true : undefined));
+    const uiOrder = await rows.evaluateAll((trs) =>
+      trs.map((tr) => tr.getAttribute('data-case-id')),
+    );
+    const apiQueue = (await admin.json('GET', '/v1/cases')).body.cases;
+    expect(uiOrder).toEqual(apiQueue.map((c: any) => c.id));
+    const prio = apiQueue.map((c: any) => c.priority);
+    expect([...prio].sort((a: number, b: number) => b - a)).toEqual(prio);
+    expect(apiQueue[0].id).toBe(csamCase);
+    expect(apiQueue[0].severity).toBe('verified_csam');
+    await expect(rows.first().locator('[data-testid=sla]').textContent()).resolves.toMatch(
+      /due in/,
+    );
+    await shot(page, 'console-queue.png');
+
+    // Open the top case from the keyboard (j/k move, Enter opens).
+    await page.keyboard.press('j');
+    await page.keyboard.press('k');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('case-severity').waitFor();
+    const media = page.getByTestId('media');
+    await media.waitFor();
+    expect(await media.getAttribute('data-mode')).toBe('blurred');
+    await expect(page.getByTestId('match').first().textContent()).resolves.toMatch(/known-csam/);
+    await shot(page, 'console-case-blurred.png');
+
+    // Click (not hover) to reveal; it blurs again by itself after the configured 2 s.
+    await page.getByRole('button', { name: /^Reveal item/ }).click();
+    await waitFor('revealed', async () =>
+      (await media.getAttribute('data-mode')) === 'revealed' ? true : undefined,
+    );
+    await shot(page, 'console-case-revealed.png');
+    await waitFor('re-blurred', async () =>
+      (await media.getAttribute('data-mode')) === 'blurred' ? true : undefined,
+    );
+    await expect(page.getByTestId('exposure').textContent()).resolves.toMatch(/1 \/ 200/);
+
+    // The server recorded both views with their modes.
+    const views = (await admin.json('GET', `/v1/cases/${csamCase}`)).body.views;
+    expect(views.map((v: any) => v.mode).sort()).toEqual(['blurred', 'revealed']);
+
+    // Panic key: every image leaves the page at once.
+    await page.keyboard.press('Escape');
+    await page.getByTestId('panic-banner').waitFor();
+    expect(await page.locator('img').count()).toBe(0);
+    await page.getByRole('button', { name: 'Allow media again (blurred)' }).click();
+
+    // Decide by keyboard: 1 = confirm CSAM (claims the open case first).
+    const auditBefore = (await admin.json('GET', '/v1/audit?limit=1000')).body.records.length;
+    await page.keyboard.press('1');
+    await waitFor('actioned', async () =>
+      (await page.getByTestId('case-state').textContent()) === 'actioned' ? true : undefined,
+    );
+    // The platform's webhook receives the actions.
+    const hook = await waitFor('case.action webhook', () =>
+      hooks.find((h) => h.headers['lifeguard-event'] === 'case.action'),
+    );
+    expect(hook.body.data.caseId).toBe(csamCase);
+    expect(hook.body.data.decision).toBe('confirm');
+    expect(hook.body.data.actions.map((a: any) => a.type)).toContain('remove_content');
+    // The audit log grew: claim and decision at least.
+    const audit = (await admin.json('GET', '/v1/audit?limit=1000')).body.records;
+    expect(audit.length).toBeGreaterThanOrEqual(auditBefore + 2);
+    const types = new Set(audit.map((r: any) => r.type ?? r.action));
+    for (const t of ['login', 'login_failed', 'media_view', 'decision']) expect(types).toContain(t);
+    expect(JSON.stringify(audit)).not.toContain('placeholder report text');
+    expect(cspErrors).toEqual([]);
+    await ctx.close();
+  });
+
+  it('refuses CSAM-case media to a reviewer without the child-safety role (the API, not just the UI)', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await login(page, RITA);
+    await page.goto(`${server.url}/#/case/${csamCase}`);
+    await page.getByTestId('case-severity').waitFor();
+    await page.getByTestId('media-withheld').waitFor();
+    expect(await page.locator('img').count()).toBe(0);
+    // The same session asks the API directly: 403, for both modes, and nothing recorded.
+    for (const mode of ['blurred', 'revealed']) {
+      const r = await ctx.request.get(
+        `${server.url}/v1/cases/${csamCase}/items/${csamItem}/media?mode=${mode}`,
+      );
+      expect(r.status()).toBe(403);
+      expect((await r.json()).code).toBe('LG_ERR_FORBIDDEN');
+    }
+    const views = (await admin.json('GET', `/v1/cases/${csamCase}`)).body.views;
+    expect(views.some((v: any) => String(v.actor).includes(ritaId))).toBe(false);
+    await ctx.close();
+  });
+});
