@@ -16,7 +16,7 @@ export interface BarChartProps {
   readonly series: readonly string[];
   /** The bars. */
   readonly bars: readonly Bar[];
-  /** Formats a value for labels and the table (default: the number). */
+  /** Formats a value for labels and the table (default: the number; NaN is "no data"). */
   readonly format?: (v: number) => string;
 }
 
@@ -28,10 +28,12 @@ const PAD = { l: 8, r: 8, t: 16, b: 40 };
  * A grouped bar chart in inline SVG (no chart library, nothing fetched), with the same numbers
  * in a visually hidden table for screen readers.
  */
-export function BarChart({ title, series, bars, format = String }: BarChartProps): ReactNode {
-  const max = Math.max(1, ...bars.flatMap((b) => b.values));
+export function BarChart({ title, series, bars, format: fmt = String }: BarChartProps): ReactNode {
+  const format = (v: number): string => (Number.isFinite(v) ? fmt(v) : '–');
+  // NaN means "no data" (shown as a dash, no bar); 0 is a real zero.
+  const max = Math.max(1, ...bars.flatMap((b) => b.values.filter(Number.isFinite)));
   const groupW = (W - PAD.l - PAD.r) / Math.max(1, bars.length);
-  const barW = Math.max(4, (groupW - 12) / Math.max(1, series.length));
+  const barW = Math.min(56, Math.max(4, (groupW - 12) / Math.max(1, series.length)));
   const plotH = H - PAD.t - PAD.b;
   return (
     <figure className="chart">
@@ -43,7 +45,7 @@ export function BarChart({ title, series, bars, format = String }: BarChartProps
           return (
             <g key={b.label}>
               {b.values.map((v, j) => {
-                const h = (v / max) * plotH;
+                const h = Number.isFinite(v) ? (v / max) * plotH : 0;
                 const x = x0 + j * barW;
                 return (
                   <g key={j}>
@@ -62,7 +64,7 @@ export function BarChart({ title, series, bars, format = String }: BarChartProps
                   </g>
                 );
               })}
-              <text x={x0 + (groupW - 12) / 2} y={H - PAD.b + 16} className="label">
+              <text x={x0 + (barW * b.values.length) / 2} y={H - PAD.b + 16} className="label">
                 {b.label}
               </text>
             </g>

@@ -51,8 +51,8 @@ export function MetricsScreen(): ReactNode {
   ): { label: string; values: readonly number[] }[] =>
     SEVERITIES.map((s) => ({ label: humanise(s), values: pick(s) }));
   const pct = (x: BySeverity<Percentiles>, s: CaseSeverity): number[] => [
-    x[s]?.p50Ms ?? 0,
-    x[s]?.p90Ms ?? 0,
+    x[s]?.p50Ms ?? NaN,
+    x[s]?.p90Ms ?? NaN,
   ];
   return (
     <section aria-labelledby="metrics-title" className="metrics">
@@ -67,13 +67,13 @@ export function MetricsScreen(): ReactNode {
         title="Time from first signal to decision"
         series={['p50', 'p90']}
         bars={sevBars((s) => pct(m.timeToDecision, s))}
-        format={(v) => (v ? formatDuration(v) : '–')}
+        format={formatDuration}
       />
       <BarChart
         title="Time from first signal to action"
         series={['p50', 'p90']}
         bars={sevBars((s) => pct(m.timeToAction, s))}
-        format={(v) => (v ? formatDuration(v) : '–')}
+        format={formatDuration}
       />
       <BarChart
         title="Per reviewer: decisions and revealed media (exposure)"
