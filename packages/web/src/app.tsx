@@ -6,6 +6,7 @@ import type { Exposure, User } from './case.types.js';
 import { LoginScreen } from './login.screen.js';
 import { MetricsScreen } from './metrics.screen.js';
 import { QueueScreen } from './queue.screen.js';
+import { UsersScreen } from './users.screen.js';
 import {
   CASE_SHORTCUTS,
   GLOBAL_SHORTCUTS,
@@ -16,13 +17,18 @@ import {
 import { useWellness } from './wellness.context.js';
 
 type Route =
-  { name: 'queue' } | { name: 'case'; id: string } | { name: 'metrics' } | { name: 'account' };
+  | { name: 'queue' }
+  | { name: 'case'; id: string }
+  | { name: 'metrics' }
+  | { name: 'account' }
+  | { name: 'users' };
 
 function parseRoute(hash: string): Route {
   const m = /^#\/case\/([^/]+)$/.exec(hash);
   if (m) return { name: 'case', id: decodeURIComponent(m[1]!) };
   if (hash === '#/metrics') return { name: 'metrics' };
   if (hash === '#/account') return { name: 'account' };
+  if (hash === '#/users') return { name: 'users' };
   return { name: 'queue' };
 }
 
@@ -134,6 +140,11 @@ export function App(): ReactNode {
           <a href="#/account" aria-current={route.name === 'account' ? 'page' : undefined}>
             Account
           </a>
+          {user.roles.includes('admin') && (
+            <a href="#/users" aria-current={route.name === 'users' ? 'page' : undefined}>
+              Users
+            </a>
+          )}
         </nav>
         <span className="exposure" data-testid="exposure" title="Media you viewed today">
           Media revealed today: {exposure ? `${exposure.used} / ${exposure.cap}` : '–'}
@@ -174,6 +185,7 @@ export function App(): ReactNode {
         )}
         {route.name === 'metrics' && <MetricsScreen />}
         {route.name === 'account' && <AccountScreen user={user} onChange={setUser} />}
+        {route.name === 'users' && <UsersScreen />}
       </main>
       {help && (
         <aside className="help" aria-label="Keyboard shortcuts">

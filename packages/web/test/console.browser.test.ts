@@ -32,6 +32,7 @@ const CARA = { username: 'cara', password: 'cara console pass 1' };
 const RITA = { username: 'rita', password: 'rita console pass 1' };
 const LEO = { username: 'leo', password: 'leo console pass 1' };
 const TINA = { username: 'tina', password: 'tina console pass 1' };
+const ADA = { username: 'ada', password: 'ada console pass 1' };
 
 interface Hook {
   readonly headers: IncomingHttpHeaders;
@@ -138,6 +139,7 @@ beforeAll(async () => {
     [RITA, ['reviewer']],
     [LEO, ['lead']],
     [TINA, ['reviewer']],
+    [ADA, ['admin']],
   ] as const) {
     const r = await admin.json('POST', '/v1/users', { ...u, roles });
     expect(r.status).toBe(201);
@@ -321,6 +323,23 @@ run('review console in Chromium', () => {
     expect(await page.locator('figure.chart').first().locator('rect.bar').count()).toBe(8);
     await expect(page.locator('table.sr-only').first().textContent()).resolves.toMatch(/other/);
     await shot(page, 'console-metrics.png');
+    await ctx.close();
+  });
+
+  it('lets an admin add and disable users from the Users screen', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await login(page, ADA);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Username').fill('newbie');
+    await page.getByLabel('Initial password (at least 10 characters)').fill('newbie console 1');
+    await page.getByRole('checkbox', { name: 'child safety reviewer' }).check();
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('button', { name: 'Disable newbie' }).click();
+    await page.getByRole('button', { name: 'Enable newbie' }).waitFor();
+    const list = (await admin.json('GET', '/v1/users')).body.users;
+    const u = list.find((x: any) => x.username === 'newbie');
+    expect(u).toMatchObject({ roles: ['reviewer', 'child_safety_reviewer'], disabled: true });
     await ctx.close();
   });
 });
