@@ -163,7 +163,9 @@ run('review console in Chromium', () => {
   it('logs in, shows the queue by priority, reveals and re-blurs media, decides by key', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     // Short re-blur so the test sees it happen (the setting a reviewer can change).
-    await ctx.addInitScript(() => window.localStorage.setItem('lifeguard.reblurSeconds', '2'));
+    await ctx.addInitScript({
+      content: "window.localStorage.setItem('lifeguard.reblurSeconds', '2');",
+    });
     const page = await ctx.newPage();
     const cspErrors: string[] = [];
     page.on('console', (m) => {
@@ -182,9 +184,8 @@ run('review console in Chromium', () => {
     // Queue: the API's priority order, highest first, with live SLA timers.
     const rows = page.locator('[data-testid=queue] tbody tr');
     await waitFor('three queue rows', async () => ((await rows.count()) === 3 ? true : undefined));
-    const uiOrder = await rows.evaluateAll((trs) =>
-      trs.map((tr) => tr.getAttribute('data-case-id')),
-    );
+    const uiOrder: (string | null)[] = [];
+    for (let i = 0; i < 3; i++) uiOrder.push(await rows.nth(i).getAttribute('data-case-id'));
     const apiQueue = (await admin.json('GET', '/v1/cases')).body.cases;
     expect(uiOrder).toEqual(apiQueue.map((c: any) => c.id));
     const prio = apiQueue.map((c: any) => c.priority);
