@@ -147,7 +147,7 @@ export function App(): ReactNode {
           )}
         </nav>
         <span className="exposure" data-testid="exposure" title="Media you viewed today">
-          Media revealed today: {exposure ? `${exposure.used} / ${exposure.cap}` : '–'}
+          Media revealed today: {exposure ? `${exposure.today} / ${exposure.cap}` : '–'}
         </span>
         <button type="button" className="panic" onClick={triggerPanic} aria-keyshortcuts="Escape">
           Hide all media <kbd>Esc</kbd>

@@ -317,11 +317,11 @@ export function CaseScreen({ id, onBack, onViewed }: CaseScreenProps): ReactNode
           const body =
             a.kind === 'confirm'
               ? {
-                  decision: 'confirm',
+                  kind: 'confirm',
                   category: a.category,
                   ...(classification ? { classification } : {}),
                 }
-              : { decision: a.kind };
+              : { kind: a.kind };
           await api('POST', `${path}/decision`, body);
         }
         setNotice(
@@ -366,7 +366,7 @@ export function CaseScreen({ id, onBack, onViewed }: CaseScreenProps): ReactNode
   }
   if (!detail) return <p aria-busy="true">Loading case {id}…</p>;
   const c = detail.case;
-  const sla = slaLabel(c.sla.dueAt, now);
+  const sla = slaLabel(c.slaDueAt, now);
   const csam = isCsam(c.severity);
   const mayViewMedia = detail.mayViewMedia;
   const allowed = new Set<CaseState>(detail.allowedTransitions);

@@ -19,7 +19,7 @@ export interface User {
   readonly totpEnabled: boolean;
 }
 
-/** A queue row / case header (times ISO-8601). */
+/** A queue row / case header (times in epoch ms). */
 export interface CaseRow {
   readonly id: string;
   readonly state: CaseState;
@@ -29,14 +29,17 @@ export interface CaseRow {
   readonly reports: number;
   readonly account: string | null;
   readonly assignee: string | null;
-  readonly openedAt: string;
-  readonly updatedAt: string;
+  readonly openedAt: number;
+  readonly updatedAt: number;
   readonly needsConfirmation?: boolean;
+  /** SLA deadline (epoch ms). */
+  readonly slaDueAt: number;
+  /** When the SLA check marked the breach, or null. */
+  readonly slaBreachedAt: number | null;
   readonly sla: {
-    readonly dueAt: string;
+    readonly dueAt: number;
     readonly remainingMs: number;
     readonly breached: boolean;
-    readonly breachedAt: string | null;
   };
   readonly summary?: {
     readonly autoActioned?: boolean;
@@ -119,7 +122,7 @@ export interface Signal {
   readonly kind: Source['kind'];
   readonly severity: CaseSeverity;
   readonly via: string;
-  readonly receivedAt: string;
+  readonly receivedAt: number;
   readonly source: Source;
   /** Report free text, when the caller may see this case's content. */
   readonly text?: string | null;
@@ -135,8 +138,8 @@ export interface Item {
   readonly account: string | null;
   readonly severity: CaseSeverity;
   readonly count: number;
-  readonly firstAt: string;
-  readonly lastAt: string;
+  readonly firstAt: number;
+  readonly lastAt: number;
   readonly hasMedia: boolean;
 }
 
@@ -145,7 +148,7 @@ export interface Transition {
   readonly from: CaseState;
   readonly to: CaseState;
   readonly actor: string;
-  readonly at: string;
+  readonly at: number;
   readonly reason: string;
 }
 
@@ -154,13 +157,13 @@ export interface View {
   readonly itemId: string;
   readonly actor: string;
   readonly mode: string;
-  readonly at: string;
+  readonly at: number;
 }
 
 /** A recorded decision. */
 export interface Decision {
   readonly actor: string;
-  readonly at: string;
+  readonly at: number;
   readonly decision: { readonly kind: string; readonly category?: string };
   readonly classification?: string | null;
 }
@@ -192,9 +195,10 @@ export interface CaseDetail {
 
 /** The caller's media exposure today (GET /v1/cases/exposure). */
 export interface Exposure {
-  readonly used: number;
+  /** Revealed views since UTC midnight. */
+  readonly today: number;
   readonly cap: number;
-  readonly dayStart: string;
+  readonly dayStart: number;
 }
 
 /** True for severities whose media only child-safety reviewers may see. */

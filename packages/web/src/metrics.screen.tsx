@@ -14,21 +14,24 @@ const SEVERITIES: readonly CaseSeverity[] = [
 type BySeverity<T> = Partial<Record<CaseSeverity, T>>;
 interface Percentiles {
   readonly count: number;
-  readonly p50Ms: number;
-  readonly p90Ms: number;
+  readonly p50Ms: number | null;
+  readonly p90Ms: number | null;
 }
 
 /** The case metrics JSON (GET /v1/cases/metrics; docs/cases.md). */
 export interface CaseMetrics {
-  readonly since: string;
+  readonly since: number;
   readonly backlog: BySeverity<number>;
   readonly breached: BySeverity<number>;
-  readonly timeToDecision: BySeverity<Percentiles>;
-  readonly timeToAction: BySeverity<Percentiles>;
+  readonly toDecisionMs: BySeverity<Percentiles>;
+  readonly toActionMs: BySeverity<Percentiles>;
   readonly reviewers: readonly {
     readonly reviewer: string;
     readonly decisions: number;
-    readonly views: Readonly<Record<string, number>>;
+    /** Media views in any mode. */
+    readonly views: number;
+    /** Revealed (unblurred) views: the reviewer's exposure. */
+    readonly exposure: number;
   }[];
 }
 
@@ -66,13 +69,13 @@ export function MetricsScreen(): ReactNode {
       <BarChart
         title="Time from first signal to decision"
         series={['p50', 'p90']}
-        bars={sevBars((s) => pct(m.timeToDecision, s))}
+        bars={sevBars((s) => pct(m.toDecisionMs, s))}
         format={formatDuration}
       />
       <BarChart
         title="Time from first signal to action"
         series={['p50', 'p90']}
-        bars={sevBars((s) => pct(m.timeToAction, s))}
+        bars={sevBars((s) => pct(m.toActionMs, s))}
         format={formatDuration}
       />
       <BarChart
@@ -80,7 +83,7 @@ export function MetricsScreen(): ReactNode {
         series={['decisions', 'revealed views']}
         bars={m.reviewers.map((r) => ({
           label: r.reviewer.replace(/^user:/, ''),
-          values: [r.decisions, r.views.revealed ?? 0],
+          values: [r.decisions, r.exposure],
         }))}
       />
     </section>

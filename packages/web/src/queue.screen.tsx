@@ -63,7 +63,7 @@ export function QueueScreen({ onOpen, selected, onLoaded }: QueueScreenProps): R
           </thead>
           <tbody>
             {rows.map((c, i) => {
-              const sla = slaLabel(c.sla.dueAt, now);
+              const sla = slaLabel(c.slaDueAt, now);
               return (
                 <tr
                   key={c.id}
