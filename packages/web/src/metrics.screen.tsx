@@ -14,8 +14,8 @@ const SEVERITIES: readonly CaseSeverity[] = [
 type BySeverity<T> = Partial<Record<CaseSeverity, T>>;
 interface Percentiles {
   readonly count: number;
-  readonly p50Ms: number | null;
-  readonly p90Ms: number | null;
+  readonly p50: number | null;
+  readonly p90: number | null;
 }
 
 /** The case metrics JSON (GET /v1/cases/metrics; docs/cases.md). */
@@ -54,8 +54,8 @@ export function MetricsScreen(): ReactNode {
   ): { label: string; values: readonly number[] }[] =>
     SEVERITIES.map((s) => ({ label: humanise(s), values: pick(s) }));
   const pct = (x: BySeverity<Percentiles>, s: CaseSeverity): number[] => [
-    x[s]?.p50Ms ?? NaN,
-    x[s]?.p90Ms ?? NaN,
+    x[s]?.p50 ?? NaN,
+    x[s]?.p90 ?? NaN,
   ];
   return (
     <section aria-labelledby="metrics-title" className="metrics">

@@ -323,6 +323,12 @@ run('review console in Chromium', () => {
     // The backlog chart has a bar per severity and series, with the numbers in a table too.
     expect(await page.locator('figure.chart').first().locator('rect.bar').count()).toBe(8);
     await expect(page.locator('table.sr-only').first().textContent()).resolves.toMatch(/other/);
+    // Cara decided the verified-CSAM case: its time to decision is a duration, not "no data".
+    const decisionRow = page
+      .locator('table.sr-only')
+      .nth(1)
+      .locator('tr', { hasText: 'verified CSAM' });
+    await expect(decisionRow.locator('td').first().textContent()).resolves.toMatch(/\d+ (s|min)/);
     await shot(page, 'console-metrics.png');
     await ctx.close();
   });
