@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { BankMatcher, IndexSync } from '@lifeguard/core';
+import { BankMatcher, IndexSync, RiskEngine } from '@lifeguard/core';
 import { HashPool } from '@lifeguard/media';
 import {
   KyselyApiKeyStore,
@@ -29,6 +29,7 @@ import { CaseService } from './cases/case.service.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
 import { ReportService } from './reports/report.service.js';
 import { RiskIntake } from './risk/risk-intake.service.js';
+import { loadRiskRules } from './risk/risk-rules.loader.js';
 import { WebhookSender } from './webhooks/webhook.sender.js';
 import { ExchangeService } from './sharing/exchange.service.js';
 import { loadOrCreateFeedKey, type FeedSigningKey } from './sharing/feed-key.js';
@@ -110,7 +111,10 @@ export class ServerContext {
     this.bankActionStore = new KyselyBankActionStore(store.kysely);
     this.jobs = new KyselyJobQueue(store.kysely, store.dialect);
     this.outbox = new KyselyWebhookOutbox(store.kysely, store.dialect);
-    this.risk = new RiskIntake(new KyselyRiskEventLog(store.kysely));
+    this.risk = new RiskIntake(
+      new KyselyRiskEventLog(store.kysely),
+      new RiskEngine({ rules: loadRiskRules(config.riskRules) }),
+    );
     this.audit = new KyselyAuditLog(store.kysely, store.dialect);
     // Logins, logouts, failed logins and user changes go to the audit log.
     this.users.events = auditAuthEvents(this.audit);

@@ -3,7 +3,7 @@ import { loadServerConfig, startServer, SERVER_ROLES } from '@lifeguard/server';
 import type { Command, CommandIo } from './command.model.js';
 
 const USAGE = `Usage: lifeguard serve [--role all|api|worker] [--config FILE] [--port N] [--host ADDR]
-                       [--data-dir DIR] [--database-url URL]
+                       [--data-dir DIR] [--database-url URL] [--risk-rules FILE]
 
 Run the scanning service: an authenticated HTTP API that hashes uploads, matches them against
 the hash banks and answers block / review / allow (see docs/configuration.md, and the API at
@@ -16,6 +16,8 @@ the hash banks and answers block / review / allow (see docs/configuration.md, an
   --host ADDR          listen address (default 127.0.0.1, env LIFEGUARD_HOST)
   --data-dir DIR       SQLite data directory (default ./.lifeguard, env LIFEGUARD_DATA_DIR)
   --database-url URL   PostgreSQL instead of SQLite (env DATABASE_URL)
+  --risk-rules FILE    grooming-risk rules (docs/risk.md; env LIFEGUARD_RISK_RULES); checked
+                       at start, and the event log is re-scored with them
 
 On first start an admin API key is created and printed once (or LIFEGUARD_ADMIN_KEY is
 installed). SIGINT / SIGTERM stop accepting connections and drain in-flight requests.`;
@@ -35,6 +37,7 @@ export const serveCommand: Command = {
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         'database-url': { type: 'string' },
+        'risk-rules': { type: 'string' },
       },
       allowPositionals: false,
     });
@@ -44,6 +47,7 @@ export const serveCommand: Command = {
     if (values.host !== undefined) overrides.host = values.host;
     if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
     if (values['database-url'] !== undefined) overrides.databaseUrl = values['database-url'];
+    if (values['risk-rules'] !== undefined) overrides.riskRules = values['risk-rules'];
     const env = { ...process.env };
     // What is typed on the command line is what the user means: --data-dir beats DATABASE_URL
     // (the same precedence as the data commands).

@@ -132,8 +132,10 @@ export interface TextEvidence {
  * conversation ids) are not kept here but in the engine's bounded side table.
  */
 export class AccountRiskState {
-  /** Declared age band (`unknown` until an account event says otherwise). */
+  /** Declared age band (`unknown` until an account event says otherwise); set with {@link setBand}. */
   band: AgeBand = 'unknown';
+  /** True when `band` is one of the three minor bands (kept with `band`, read on hot paths). */
+  minor = false;
   /** Account creation time (s), -1 if never sent. */
   createdAt = -1;
   /** Latest event time applied to this account (s); later events never move it back. */
@@ -156,6 +158,8 @@ export class AccountRiskState {
   data: Uint32Array | null = null;
   /** Entries used in the contacts ring. */
   contactsLen = 0;
+  /** Entry found by the last {@link findContact} (most messages go to the same few contacts). */
+  private lastContact = 0;
   /** Entries used in the inbound ring. */
   inboundLen = 0;
   /** Entries used in the friends ring. */
@@ -192,12 +196,20 @@ export class AccountRiskState {
     return n;
   }
 
+  /** Set the age band (and `minor`). */
+  setBand(band: AgeBand): void {
+    this.band = band;
+    this.minor = band === 'under13' || band === '13-15' || band === '16-17';
+  }
+
   /** Index (entry number) of `ref` in the contacts ring, or -1. */
   findContact(ref: number): number {
     const c = this.data;
     if (c === null) return -1;
+    const h = this.lastContact;
+    if (h < this.contactsLen && c[S_CONTACTS + h * C_STRIDE] === ref) return h;
     for (let i = 0, o = S_CONTACTS; i < this.contactsLen; i++, o += C_STRIDE)
-      if (c[o] === ref) return i;
+      if (c[o] === ref) return (this.lastContact = i);
     return -1;
   }
 

@@ -26,7 +26,7 @@ import {
   S_INBOUND,
   type AccountRiskState,
 } from './account-state.model.js';
-import { isMinorBand, type AgeBand } from './risk-event.model.js';
+import type { AgeBand } from './risk-event.model.js';
 import type { RiskStateStore } from './risk-state-store.port.js';
 
 /** Seconds in one hour. */
@@ -151,8 +151,9 @@ export function summarizeContacts(
   if (c !== null) {
     for (let i = 0, o = S_CONTACTS; i < s.contactsLen; i++, o += C_STRIDE) {
       // The target's band is read now, not at contact time: an account event may arrive late.
-      const band = store.byRef(c[o + C_REF] as number)?.band ?? 'unknown';
-      if (!isMinorBand(band)) continue;
+      const other = store.byRef(c[o + C_REF] as number);
+      if (other === undefined || !other.minor) continue;
+      const band = other.band;
       const first = c[o + C_FIRST] as number;
       const flags = c[o + C_FLAGS] as number;
       // Counted by first contact: an established relationship (a coach's team, a parent's
@@ -206,7 +207,7 @@ function summarizeConversations(
   for (let row = 0, o = S_CONVS; row < s.convLen; row++, o += CV_STRIDE) {
     const partner = store.byRef(d[o + CV_PARTNER] as number);
     // Band read now (a late account event counts); a mutual contact now makes it not private.
-    if (partner === undefined || !isMinorBand(partner.band) || s.hasMutual(partner)) continue;
+    if (partner === undefined || !partner.minor || s.hasMutual(partner)) continue;
     // Align the day tables to today: `lag` days passed since the newest counted day.
     const lag = today - (d[o + CV_DAY] as number);
     const mask = lag >= 32 ? 0 : ((d[o + CV_DAYMASK] as number) << lag) >>> 0;

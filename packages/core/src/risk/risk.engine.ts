@@ -45,12 +45,7 @@ import { DAY, shiftDays, summarizeContacts, WEEK } from './contact-summary.js';
 import { conversationScoreValue, scoreConversation } from './conversation.score.js';
 import { DedupWindow } from './dedup.window.js';
 import { recommendInterventions } from './interventions.policy.js';
-import {
-  isMinorBand,
-  type AgeBand,
-  type MessageEvent,
-  type RiskEvent,
-} from './risk-event.model.js';
+import { type AgeBand, type MessageEvent, type RiskEvent } from './risk-event.model.js';
 import type { AccountRisk, EvidenceSpan, RiskReason } from './risk-result.model.js';
 import { DEFAULT_RISK_RULES } from './risk-rules.defaults.js';
 import type { RiskLevel, RiskRules, SignalName } from './risk-rules.model.js';
@@ -158,6 +153,13 @@ export class RiskEngine {
   private readonly phrases: string[] = ['[match]'];
   private readonly phraseRef = new Map<string, number>([['[match]', 0]]);
   private readonly side = new Map<number, string>();
+  /** Signals with a non-zero weight, in catalog order, with their rule numbers. */
+  private readonly activeSignals: ReadonlyArray<{
+    readonly sig: (typeof RISK_SIGNALS)[number];
+    readonly weight: number;
+    readonly from: number;
+    readonly to: number;
+  }>;
 
   /** @param options rules, store, dedup window and peak callback */
   constructor(options: RiskEngineOptions = {}) {
@@ -169,6 +171,9 @@ export class RiskEngine {
     if (this.rules.languages.includes('en')) lexicons.push(LEXICON_EN);
     for (const lex of Object.values(this.rules.lexicons)) lexicons.push(lex);
     this.detector = new TextDetector(lexicons, [...DEFAULT_TEXT_PATTERNS, ...this.rules.patterns]);
+    this.activeSignals = RISK_SIGNALS.filter(
+      (sig) => this.rules.signals[sig.name].weight !== 0,
+    ).map((sig) => ({ sig, ...this.rules.signals[sig.name] }));
   }
 
   /** Latest event time seen (ms); "now" for {@link accountRisk}. */
@@ -196,7 +201,7 @@ export class RiskEngine {
       const s = this.store.getOrCreate(e.user);
       this.touch(s, sec);
       // An absent field means "no change"; an explicit "unknown" resets the band.
-      if (e.ageBand !== undefined) s.band = e.ageBand;
+      if (e.ageBand !== undefined) s.setBand(e.ageBand);
       if (e.createdAtMs !== undefined) s.createdAt = Math.floor(e.createdAtMs / 1000);
       return 'accepted';
     }
@@ -243,7 +248,7 @@ export class RiskEngine {
         if (i >= 0) b.data![S_CONTACTS + i * C_STRIDE + C_FLAGS]! |= CF_DECLINED;
         // Only blocks of adult or unknown-age accounts arm the block-evasion signal: minors
         // blocking each other is ordinary friction.
-        if (!isMinorBand(b.band)) a.blockGivenAt = ta;
+        if (!b.minor) a.blockGivenAt = ta;
         this.rescore(b, tb, e.atMs);
         break;
       }
@@ -264,12 +269,13 @@ export class RiskEngine {
     };
     const factor = this.rules.senderBandFactor[state.band];
     let sum = 0;
-    for (const sig of RISK_SIGNALS) {
-      const rule = this.rules.signals[sig.name];
-      if (rule.weight === 0) continue;
-      const v = sig.compute(ctx);
+    // Same terms in the same order as `reasons`, from arrays prepared once (identical sums).
+    const sigs = this.activeSignals;
+    for (let i = 0; i < sigs.length; i++) {
+      const a = sigs[i]!;
+      const v = a.sig.compute(ctx);
       if (v === undefined) continue;
-      sum += rule.weight * ramp(v, rule.from, rule.to) * (sig.minorDirected ? factor : 1);
+      sum += a.weight * ramp(v, a.from, a.to) * (a.sig.minorDirected ? factor : 1);
     }
     return sum >= 1 ? 1 : sum;
   }
@@ -398,7 +404,7 @@ export class RiskEngine {
     let changed = false;
     if (i < 0) {
       changed = true;
-      const minor = isMinorBand(b.band);
+      const minor = b.minor;
       a.newContacts++;
       this.stats.newContacts++;
       if (minor) {
@@ -447,7 +453,7 @@ export class RiskEngine {
     let bestAnyT = Infinity;
     for (let i = 0, o = S_CONTACTS; i < CONTACT_CAP; i++, o += C_STRIDE) {
       const t = c[o + C_LAST] as number;
-      const isMinor = isMinorBand(this.store.byRef(c[o] as number)?.band ?? 'unknown');
+      const isMinor = this.store.byRef(c[o] as number)?.minor ?? false;
       if (!isMinor && t < bestT) {
         best = i;
         bestT = t;
@@ -486,7 +492,7 @@ export class RiskEngine {
           i = j;
     }
     const o = S_INBOUND + i * IN_STRIDE;
-    b[o] = (from.ref | (isMinorBand(from.band) ? IN_MINOR : 0)) >>> 0;
+    b[o] = (from.ref | (from.minor ? IN_MINOR : 0)) >>> 0;
     b[o + 1] = t;
   }
 
@@ -496,7 +502,7 @@ export class RiskEngine {
    * volume and day counts).
    */
   private message(a: AccountRiskState, b: AccountRiskState, t: number, e: MessageEvent): boolean {
-    const minorTo = isMinorBand(b.band);
+    const minorTo = b.minor;
     // Text is scored only towards minors and unknown-age users: adult-to-adult talk about
     // meeting or apps is ordinary and not the engine's business.
     let mask = 0;
@@ -662,11 +668,7 @@ export class RiskEngine {
     if (c === null) return out;
     for (let i = 0, o = S_CONTACTS; i < s.contactsLen; i++, o += C_STRIDE) {
       const other = this.store.byRef(c[o] as number);
-      if (
-        other !== undefined &&
-        isMinorBand(other.band) &&
-        nowSec - (c[o + C_LAST] as number) < WEEK
-      )
+      if (other !== undefined && other.minor && nowSec - (c[o + C_LAST] as number) < WEEK)
         out.push(other.user);
     }
     return out.sort();

@@ -189,6 +189,12 @@ export interface ServerConfig {
   readonly evidence: EvidenceConfig;
   /** Cases: priority policy, folding, exposure cap, feedback banks (docs/cases.md). */
   readonly cases: CasesConfig;
+  /**
+   * Grooming-risk rules file (JSON, docs/risk.md "Rules file"); the default rules when unset.
+   * Read and validated at start (LG_ERR_INVALID_RISK_RULES stops the start); the event log is
+   * replayed with these rules, so changing them re-scores history at the next start.
+   */
+  readonly riskRules: string | undefined;
 }
 
 /** Defaults of {@link ServerConfig}. */
@@ -244,6 +250,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   reports: DEFAULT_REPORTS_CONFIG,
   evidence: DEFAULT_EVIDENCE_CONFIG,
   cases: DEFAULT_CASES_CONFIG,
+  riskRules: undefined,
 });
 
 type Json = Record<string, unknown>;
@@ -407,6 +414,7 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
   }
   if (input.evidence !== undefined) c.evidence = mergeEvidenceConfig(c.evidence, input.evidence);
   if (input.cases !== undefined) c.cases = parseCasesConfig(input.cases, c.cases);
+  if (input.riskRules !== undefined) c.riskRules = str(input.riskRules, 'riskRules');
   return c;
 }
 
@@ -506,6 +514,7 @@ export const CONFIG_ENV: Readonly<Record<string, string>> = {
   LIFEGUARD_ROLE: 'role',
   LIFEGUARD_LOG_LEVEL: 'logLevel',
   LIFEGUARD_CONSOLE_DIR: 'consoleDir',
+  LIFEGUARD_RISK_RULES: 'riskRules',
 };
 
 /** Where {@link loadServerConfig} reads from; every source is optional. */
