@@ -615,17 +615,13 @@ export class PdqIndex {
     }
     for (let j = 0; j < k; j++) {
       const from = src[j]!;
-      if (from < nb) {
-        ids[j] = this.ids.at(from);
-        tags[j] = this.tags.at(from);
-        if (!identityTail) words.set(this.words.subarray(from * W, from * W + W), j * W);
-      } else {
-        ids[j] = tIds[from - nb]!;
-        tags[j] = this.tTags[from - nb]!;
-        if (!identityTail) {
-          words.set(this.tWords.subarray((from - nb) * W, (from - nb) * W + W), j * W);
-        }
-      }
+      const inBuilt = from < nb;
+      const i = inBuilt ? from : from - nb;
+      ids[j] = inBuilt ? this.ids.at(i) : tIds[i]!;
+      tags[j] = inBuilt ? this.tags.at(i) : this.tTags[i]!;
+      if (identityTail) continue;
+      const fromWords = inBuilt ? this.words : this.tWords;
+      for (let w = 0; w < W; w++) words[j * W + w] = fromWords[i * W + w]!; // no view per slot
     }
     this.words = words;
     this.ids = SortedIdColumn.from(ids, k);
