@@ -27,16 +27,23 @@ export async function exchangeFetch(
   const where = `${u.origin}${u.pathname}`;
   const signals = [AbortSignal.timeout(opts.timeoutMs)];
   if (opts.signal) signals.push(opts.signal);
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.any(signals) });
-  } catch (e) {
-    const why = e instanceof Error && e.name === 'TimeoutError' ? 'timed out' : 'failed';
-    throw new LifeguardError(
-      ErrorCodes.DESTINATION_FAILED,
-      `exchange ${opts.exchange}: request to ${where} ${why}`,
-      { exchange: opts.exchange },
-    );
+  let res: Response | undefined;
+  // One retry for a connection-level failure: a pooled keep-alive connection that the
+  // server closed while the exchange was idle fails the first request (seen between polls
+  // minutes apart). Timeouts, aborts and HTTP errors are not retried here.
+  for (let attempt = 0; res === undefined; attempt++) {
+    try {
+      res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.any(signals) });
+    } catch (e) {
+      const aborted = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+      if (!aborted && attempt === 0) continue;
+      const why = e instanceof Error && e.name === 'TimeoutError' ? 'timed out' : 'failed';
+      throw new LifeguardError(
+        ErrorCodes.DESTINATION_FAILED,
+        `exchange ${opts.exchange}: request to ${where} ${why}`,
+        { exchange: opts.exchange },
+      );
+    }
   }
   const declared = Number(res.headers.get('content-length') ?? 0);
   if (declared > MAX_EXCHANGE_BODY) {
