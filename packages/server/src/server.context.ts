@@ -193,6 +193,13 @@ export class ServerContext {
       log,
     });
     this.cases.blobs = this.blobs;
+    // A block verdict preserves the case's evidence at once (policy permitting); the scan
+    // does not wait for it. Confirmations and reports arrive through the audit-log follower.
+    this.cases.onBlockVerdict = (caseId) => {
+      this.evidence
+        .preserveCase(caseId, 'block_verdict', 'system')
+        .catch((e: unknown) => log('evidence preservation failed', e));
+    };
     // Risk alerts at the configured levels open cases once their events are durable.
     this.risk.onApplied = (events) =>
       this.cases.fromRiskEvents(events, this.risk.engine).then(() => undefined);

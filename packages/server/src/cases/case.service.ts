@@ -92,6 +92,11 @@ export class CaseService {
   readonly index: CasePdqIndex;
   /** Review copies of media (set when the blob store is wired). */
   blobs: BlobStore | undefined;
+  /**
+   * Called (not awaited) with the case a `block` verdict opened or joined, once it is durable:
+   * the evidence vault's `block_verdict` trigger.
+   */
+  onBlockVerdict: ((caseId: string) => void) | undefined;
   private pending: Pending[] = [];
   private draining: Promise<void> | undefined;
   private followKey = 0;
@@ -241,10 +246,12 @@ export class CaseService {
       matches: hits,
       ...(opts.uploader !== undefined ? { uploader: opts.uploader } : {}),
     };
-    return this.submit({
+    const out = await this.submit({
       item: { id: 'new', receivedAt: Date.now(), source },
       ...(blobKey !== undefined ? { blobKey } : {}),
     });
+    if (result.verdict === 'block') this.onBlockVerdict?.(out.caseId);
+    return out;
   }
 
   /**

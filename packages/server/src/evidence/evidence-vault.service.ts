@@ -60,6 +60,7 @@ export class EvidenceVault {
   private readonly now: () => number;
   private purgeTimer: ReturnType<typeof setInterval> | undefined;
   private follower: EvidenceFollower | undefined;
+  private readonly perCase = new Map<string, Promise<EvidenceRecord[]>>();
   private purging: Promise<unknown> | undefined;
 
   /**
@@ -98,6 +99,26 @@ export class EvidenceVault {
     trigger: EvidenceTrigger,
     by: string,
     auditSeq?: number,
+  ): Promise<EvidenceRecord[]> {
+    // One preservation per case at a time in this process: a burst of blocked re-uploads
+    // folding into one case then preserves once, not once per upload.
+    const prev = this.perCase.get(caseId) ?? Promise.resolve();
+    const run = prev
+      .catch(() => undefined)
+      .then(() => this.preserveNow(caseId, trigger, by, auditSeq));
+    this.perCase.set(caseId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.perCase.get(caseId) === run) this.perCase.delete(caseId);
+    }
+  }
+
+  private async preserveNow(
+    caseId: string,
+    trigger: EvidenceTrigger,
+    by: string,
+    auditSeq: number | undefined,
   ): Promise<EvidenceRecord[]> {
     const { blobs, records, cases, policy } = this.deps;
     if (!preservesOn(policy, trigger)) return [];

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access --
+   HTTP tests read JSON answers whose shape is exactly what they assert. */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../config/server.config.js';
 import { startServer, type RunningServer } from '../server.runner.js';
 import { referenceImages } from '../testing/reference-images.js';
+import { api } from '../testing/server-process.helper.js';
 import { confirmedCase } from '../testing/report-case.fixture.js';
 import { EvidenceVault } from './evidence-vault.service.js';
 
@@ -334,6 +337,62 @@ describe('evidence of a confirmed case, for console users', () => {
       // The preservation answers the confirmation's audit record.
       const decision = audit.find((a) => a.type === 'decision' && a.subject === `case:${caseId}`)!;
       expect(mine[0]!.data.auditSeq).toBe(decision.seq);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('evidence on a block verdict', () => {
+  it('an upload blocked by a csam-labelled bank is preserved at once, once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lg-evidence-block-'));
+    const adminKey = `test-admin-${randomBytes(24).toString('hex')}`;
+    const config = loadServerConfig({
+      env: {},
+      overrides: {
+        dataDir: dir,
+        port: 0,
+        logLevel: 'silent',
+        adminKey,
+        actions: { labels: { csam: 'block' } },
+        limits: { hashWorkers: 1 },
+      },
+    });
+    const s = await startServer(config, { notice: () => undefined, warn: () => undefined });
+    try {
+      await s.indexLoaded;
+      const admin = api(s.url, adminKey);
+      const img = referenceImages()[1]!;
+      const bytes = readFileSync(img.file);
+      expect(
+        (await admin.json('POST', '/v1/banks', { name: 'known', labels: ['csam'] })).status,
+      ).toBe(201);
+      await admin.json('POST', '/v1/banks/known/entries', {
+        entries: [{ signalType: 'pdq', value: img.pdq }],
+      });
+      await s.ctx.catchUp();
+      // The same upload three times: one case, one media object.
+      const ids = new Set<string>();
+      for (let i = 0; i < 3; i++) {
+        const r = await admin.upload('/v1/scan', bytes, { contentId: 'upload-1' });
+        expect(r.status).toBe(200);
+        expect(r.body.verdict).toBe('block');
+        ids.add(r.body.caseId as string);
+      }
+      expect(ids.size).toBe(1);
+      const caseId = [...ids][0]!;
+      const store = new KyselyEvidenceStore(s.ctx.store.kysely, s.ctx.store.dialect);
+      for (let i = 0; i < 100 && (await store.listByCase(caseId)).length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const recs = await store.listByCase(caseId);
+      expect(recs.filter((r) => r.kind === 'media')).toHaveLength(1);
+      expect(recs.every((r) => r.trigger === 'block_verdict')).toBe(true);
+      expect(recs.find((r) => r.kind === 'media')!.sha256).toBe(sha256Hex(bytes));
+      const preserves = await s.ctx.audit.list({ limit: 100, action: 'evidence_preserve' });
+      expect(preserves).toHaveLength(1);
     } finally {
       await s.close();
       rmSync(dir, { recursive: true, force: true });
