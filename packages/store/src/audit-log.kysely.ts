@@ -165,6 +165,15 @@ export class KyselyAuditLog implements AuditLog {
     return r === undefined ? null : { seq: Number(r.seq), hash: r.hash };
   }
 
+  /** Number of stored records. */
+  async count(): Promise<number> {
+    const r = await this.db
+      .selectFrom('lg_audit_log')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   /**
    * Every stored record in `seq` order, a page at a time (for `lifeguard audit verify`). Rows
    * are returned as stored: a row whose data is not JSON surfaces as a parse failure there.

@@ -8,6 +8,7 @@ import { AsyncMutex, sharedMutex } from './async-mutex.util.js';
 import { KyselyBankStore } from './bank-store.kysely.js';
 import type { Database as Schema } from './database.model.js';
 import { migrationProvider, type StoreDialect } from './migrations/migrations.js';
+import { withStatementCache } from './sqlite-statement.cache.js';
 
 /** Default data directory for the embedded SQLite database. */
 export const DEFAULT_DATA_DIR = './.lifeguard';
@@ -81,7 +82,9 @@ function kyselyFor(opts: StoreOptions): {
   // page reads; the larger cache keeps imports into million-entry banks fast.
   sqlite.pragma('cache_size = -65536');
   return {
-    db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db: new Kysely<Schema>({
+      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    }),
     dialect: 'sqlite',
     mutex: sharedMutex(file),
     sqliteRaw: sqlite,

@@ -1,4 +1,5 @@
 import type { Command } from './command.model.js';
+import { auditCommand } from './audit.command.js';
 import { hashCommand } from './hash.command.js';
 import { riskCommand } from './risk.command.js';
 import { bankCommand } from './bank.command.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   exchangeCommand,
   matchCommand,
   serveCommand,
+  auditCommand,
   userCommand,
   vaultCommand,
   reportCommand,
