@@ -194,8 +194,10 @@ export async function ingestOne(
   // files stay distinct items even when their PDQs are equal: each needs its own look.
   const byBytes = media?.sha256 !== undefined || media?.md5 !== undefined;
   const itemKeys = keys.filter((k) => !byBytes || k.via !== 'pdq');
-  const existingKeys =
-    itemKeys.length === 0
+  // One read of the case's rows for this signal's keys serves both questions: which keys the
+  // case has already, and which item (if any) has the same bytes or content id.
+  const caseKeys =
+    keys.length === 0
       ? []
       : await trx
           .selectFrom('lg_case_keys')
@@ -204,26 +206,13 @@ export async function ingestOne(
           .where(
             'key',
             'in',
-            itemKeys.map((k) => k.key),
+            keys.map((k) => k.key),
           )
           .orderBy('item_id')
           .execute();
-  const have = new Set(
-    keys.length === 0
-      ? []
-      : (
-          await trx
-            .selectFrom('lg_case_keys')
-            .select('key')
-            .where('case_id', '=', caseId)
-            .where(
-              'key',
-              'in',
-              keys.map((k) => k.key),
-            )
-            .execute()
-        ).map((k) => k.key),
-  );
+  const itemKeySet = new Set(itemKeys.map((k) => k.key));
+  const existingKeys = caseKeys.filter((k) => itemKeySet.has(k.key));
+  const have = new Set(caseKeys.map((k) => k.key));
   let itemId: number;
   const firstItem = existingKeys[0];
   if (firstItem !== undefined) {
