@@ -335,6 +335,12 @@ function worstCasePerAccount(nHeavy, withReplay) {
   const nMinors = 2000;
   for (let i = 0; i < nMinors; i++)
     session.ingest(mk({ type: 'account', user: `minor-${i}`, ageBand: '13-15' }, T));
+  // Give every minor its accepted-contacts section before the baseline, so the delta below is
+  // the heavy accounts' own state (the first version attributed the minors' rings to them).
+  for (let i = 0; i < nMinors; i++)
+    session.ingest(
+      mk({ type: 'contact_accept', from: `minor-${i}`, to: `minor-${(i + 1) % nMinors}` }, T),
+    );
   gc();
   gc();
   const before = used();
@@ -360,6 +366,14 @@ function worstCasePerAccount(nHeavy, withReplay) {
   gc();
   const after = used();
   if (session.engine.store.size !== nMinors + nHeavy) throw new Error('unexpected account count');
+  const full = session.engine.store.get('heavy-0');
+  if (
+    full.convLen !== 4 ||
+    full.contactsLen !== 32 ||
+    full.inboundLen !== 16 ||
+    full.friendsLen !== 24
+  )
+    throw new Error('worst case did not fill every ring');
   return (after - before) / nHeavy;
 }
 const worst = worstCasePerAccount(2000, false);

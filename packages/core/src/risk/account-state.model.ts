@@ -34,10 +34,27 @@ export const C_FIRST = 1;
 export const C_LAST = 2;
 /** Time of the first contact request (s), 0 if none. */
 export const C_REQ = 3;
-/** Flag bits, see `CF_*`. */
-export const C_FLAGS = 4;
-/** Words per contact entry. */
-export const C_STRIDE = 5;
+/** Words per contact entry (the flags live in a byte table after the ring, see `S_CFLAGS`). */
+export const C_STRIDE = 4;
+/** Offset of the contact flag bytes (`CF_*`), four per word, one byte per ring entry. */
+export const S_CFLAGS = S_INBOUND + INBOUND_CAP * IN_STRIDE + CONTACT_CAP * C_STRIDE;
+
+/** Flag byte of contact entry `i`. */
+export function contactFlags(d: Uint32Array, i: number): number {
+  return ((d[S_CFLAGS + (i >> 2)] as number) >>> ((i & 3) * 8)) & 0xff;
+}
+
+/** Set the flag byte of contact entry `i` to `v`. */
+export function setContactFlags(d: Uint32Array, i: number, v: number): void {
+  const w = S_CFLAGS + (i >> 2);
+  const sh = (i & 3) * 8;
+  d[w] = (((d[w] as number) & ~(0xff << sh)) | ((v & 0xff) << sh)) >>> 0;
+}
+
+/** OR `f` into the flag byte of contact entry `i`. */
+export function orContactFlags(d: Uint32Array, i: number, f: number): void {
+  setContactFlags(d, i, contactFlags(d, i) | f);
+}
 
 /** A contact request was sent. */
 export const CF_REQUESTED = 1;
@@ -58,7 +75,7 @@ export const CF_RECONTACT = 32;
  * [start | end << 16, atSec, phraseRef]. Evidence exists exactly when the category's count
  * is non-zero (it is recorded at the first hit). Phrases are interned by the engine.
  */
-export const S_TEXT = S_CONTACTS + CONTACT_CAP * C_STRIDE;
+export const S_TEXT = S_CFLAGS + CONTACT_CAP / 4;
 /** Words per account-level evidence entry. */
 export const TEXT_EV_STRIDE = 3;
 /** Offset of the evidence entries inside the text section. */
@@ -127,7 +144,7 @@ export interface TextEvidence {
 /**
  * Bounded risk state of one account: scalar fields plus one lazily grown Uint32Array holding
  * every ring (layout above). Everything is capped, so memory per account does not grow with
- * history: ~1.9 KB for the worst case (every ring full), far less for most accounts
+ * history: a state array of at most 1,248 bytes (every ring full), far less for most accounts
  * (measured in docs/bench/risk.md). Strings that producers choose (event ids of evidence,
  * conversation ids) are not kept here but in the engine's bounded side table.
  */

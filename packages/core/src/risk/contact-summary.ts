@@ -1,6 +1,5 @@
 import {
   C_FIRST,
-  C_FLAGS,
   C_REF,
   C_REQ,
   C_STRIDE,
@@ -24,6 +23,7 @@ import {
   S_CONTACTS,
   S_CONVS,
   S_INBOUND,
+  contactFlags,
   type AccountRiskState,
 } from './account-state.model.js';
 import type { AgeBand } from './risk-event.model.js';
@@ -155,7 +155,7 @@ export function summarizeContacts(
       if (other === undefined || !other.minor) continue;
       const band = other.band;
       const first = c[o + C_FIRST] as number;
-      const flags = c[o + C_FLAGS] as number;
+      const flags = contactFlags(c, i);
       // Counted by first contact: an established relationship (a coach's team, a parent's
       // child) is not "contacting minors" again every time a message is sent.
       const age = now - first;

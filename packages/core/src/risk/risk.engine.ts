@@ -1,5 +1,4 @@
 import {
-  C_FLAGS,
   C_FIRST,
   C_LAST,
   C_REQ,
@@ -39,6 +38,9 @@ import {
   STATE_WORDS,
   TEXT_EV,
   TEXT_EV_STRIDE,
+  contactFlags,
+  orContactFlags,
+  setContactFlags,
   type AccountRiskState,
 } from './account-state.model.js';
 import { DAY, shiftDays, summarizeContacts, WEEK } from './contact-summary.js';
@@ -245,7 +247,7 @@ export class RiskEngine {
         this.inbound(b, a, tb);
         b.lastBlockedAt = tb;
         const i = b.findContact(a.ref);
-        if (i >= 0) b.data![S_CONTACTS + i * C_STRIDE + C_FLAGS]! |= CF_DECLINED;
+        if (i >= 0) orContactFlags(b.data!, i, CF_DECLINED);
         // Only blocks of adult or unknown-age accounts arm the block-evasion signal: minors
         // blocking each other is ordinary friction.
         if (!b.minor) a.blockGivenAt = ta;
@@ -423,7 +425,11 @@ export class RiskEngine {
       c[o + 1] = t;
       c[o + C_LAST] = t;
       c[o + C_REQ] = 0;
-      c[o + C_FLAGS] = minor && b.blockGivenAt >= 0 && t - b.blockGivenAt < WEEK ? CF_RECONTACT : 0;
+      setContactFlags(
+        c,
+        i,
+        minor && b.blockGivenAt >= 0 && t - b.blockGivenAt < WEEK ? CF_RECONTACT : 0,
+      );
     }
     const c = a.data!;
     const o = S_CONTACTS + i * C_STRIDE;
@@ -431,11 +437,11 @@ export class RiskEngine {
     if (flag === CF_REQUESTED && c[o + C_REQ] === 0) {
       c[o + C_REQ] = t;
       if (!a.hasFriend(b.ref) && !a.hasMutual(b)) {
-        c[o + C_FLAGS]! |= CF_NO_MUTUAL;
+        orContactFlags(c, i, CF_NO_MUTUAL);
         changed = true;
       }
     }
-    c[o + C_FLAGS]! |= flag;
+    orContactFlags(c, i, flag);
     return changed;
   }
 
@@ -468,7 +474,7 @@ export class RiskEngine {
 
   private markAnswered(s: AccountRiskState, ref: number): void {
     const i = s.findContact(ref);
-    if (i >= 0) s.data![S_CONTACTS + i * C_STRIDE + C_FLAGS]! |= CF_ANSWERED;
+    if (i >= 0) orContactFlags(s.data!, i, CF_ANSWERED);
   }
 
   private inbound(s: AccountRiskState, from: AccountRiskState, t: number): void {
@@ -539,7 +545,7 @@ export class RiskEngine {
     let row = a.findConversation(b.ref);
     if (row < 0) {
       const i = a.findContact(b.ref);
-      const flags = i >= 0 ? (d[S_CONTACTS + i * C_STRIDE + C_FLAGS] as number) : 0;
+      const flags = i >= 0 ? contactFlags(d, i) : 0;
       const noMutual = (flags & CF_NO_MUTUAL) !== 0 || (!a.hasFriend(b.ref) && !a.hasMutual(b));
       if (a.convLen < CONVERSATION_CAP) row = a.convLen++;
       else {
