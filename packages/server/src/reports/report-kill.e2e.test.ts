@@ -33,7 +33,9 @@ afterAll(async () => {
 
 function configFor(fake: FakeCyberTipline): Record<string, unknown> {
   return {
-    jobLeaseMs: 1500,
+    // Long enough that a busy machine does not let the restarted worker's own lease lapse
+    // mid-step (a second claim would repeat an idempotent /finish), short enough to resume fast.
+    jobLeaseMs: 5000,
     reports: {
       cybertipline: { environment: 'custom', baseUrl: fake.baseUrl, username: 'esp-user' },
       reporter: { espService: 'Example Chat', email: 'safety@example.org' },
@@ -157,7 +159,11 @@ describe('a submission survives kill -9', () => {
     const steps = fake.requests.map((r) => r.step);
     expect(steps.filter((s) => s === 'submit')).toHaveLength(1);
     expect(steps.filter((s) => s === 'upload')).toHaveLength(1);
-    expect(steps.filter((s) => s === 'finish')).toHaveLength(1);
+    // /finish is idempotent at NCMEC ("already finished", 5102): a repeat is allowed, a second
+    // report or a second upload is not.
+    const finishes = fake.requests.filter((r) => r.step === 'finish');
+    expect(finishes.length).toBeGreaterThanOrEqual(1);
+    expect(finishes.slice(1).every((r) => r.responseCode === 5102)).toBe(true);
     const files = [...fake.finished()[0]!.files.values()];
     expect(files).toHaveLength(1);
     expect(files[0]!.details).toContain('<fileViewedByEsp>true</fileViewedByEsp>');
@@ -193,10 +199,11 @@ describe('a submission survives kill -9', () => {
     const sub = await finishedSubmission(b, caseId);
     expect(fake.finished().map((r) => String(r.reportId))).toEqual([sub.reportId]);
     expect(fake.reports.size).toBe(1);
-    // The second /finish was answered "already finished" (5102).
-    expect(fake.requests.filter((r) => r.step === 'finish').map((r) => r.responseCode)).toEqual([
-      5102,
-    ]);
+    // Every /finish after the restart was answered "already finished" (5102): at least one,
+    // more only if a lease lapsed on a busy machine; never a second report.
+    const after = fake.requests.filter((r) => r.step === 'finish').map((r) => r.responseCode);
+    expect(after.length).toBeGreaterThanOrEqual(1);
+    expect(after.every((code) => code === 5102)).toBe(true);
     expect(fake.requests.filter((r) => r.step === 'submit')).toHaveLength(1);
     await b.stop();
   }, 60_000);
