@@ -22,23 +22,6 @@ import { caseOf, sourceJson, type CaseDb, type CasesTable } from './case-store.t
 const HOUR = 3_600_000;
 
 /** Precedence of fold keys when one case matches on several (as core's CaseFolder). */
-/** A key lookup row: the key, its case (all columns) and its item's fold columns. */
-type KeyRow = Selectable<CasesTable> & {
-  k_key: string;
-  k_case_id: Selectable<CasesTable>['id'];
-  k_item_id: Selectable<CasesTable>['id'];
-  i_count: number;
-  i_first_at: Selectable<CasesTable>['opened_at'];
-  i_last_at: Selectable<CasesTable>['opened_at'];
-  i_severity: string;
-  i_content_id: string | null;
-  i_sha256: string | null;
-  i_md5: string | null;
-  i_pdq: string | null;
-  i_account: string | null;
-  i_blob_key: string | null;
-};
-
 const VIA_ORDER: readonly FoldVia[] = ['content_id', 'sha256', 'md5', 'pdq', 'account', 'pdq_near'];
 
 /** The queue columns derived from a summary at `now`: priority, SLA deadline, next rescore. */
@@ -112,53 +95,26 @@ export async function ingestOne(
       found.set(caseId, { via, active });
     }
   };
-  // One read answers every question the fold has about the signal's exact keys: which cases
-  // hold them (with the case row, so the target is not read again), and which item of each
-  // case has them (with the item row, so the item is not read again before its update).
-  const keyRows: KeyRow[] =
-    keys.length === 0
-      ? []
-      : await trx
-          .selectFrom('lg_case_keys as k')
-          .innerJoin('lg_cases as c', 'c.id', 'k.case_id')
-          .innerJoin('lg_case_items as i', 'i.id', 'k.item_id')
-          .selectAll('c')
-          .select([
-            'k.key as k_key',
-            'k.case_id as k_case_id',
-            'k.item_id as k_item_id',
-            'i.count as i_count',
-            'i.first_at as i_first_at',
-            'i.last_at as i_last_at',
-            'i.severity as i_severity',
-            'i.content_id as i_content_id',
-            'i.sha256 as i_sha256',
-            'i.md5 as i_md5',
-            'i.pdq as i_pdq',
-            'i.account as i_account',
-            'i.blob_key as i_blob_key',
-          ])
-          .where(
-            'k.key',
-            'in',
-            keys.map((k) => k.key),
-          )
-          .execute();
-  const caseRows = new Map<string, Selectable<CasesTable>>();
-  if (keyRows.length > 0) {
+  if (keys.length > 0) {
+    const rows = await trx
+      .selectFrom('lg_case_keys as k')
+      .innerJoin('lg_cases as c', 'c.id', 'k.case_id')
+      .select(['k.key', 'k.case_id', 'c.active'])
+      .where(
+        'k.key',
+        'in',
+        keys.map((k) => k.key),
+      )
+      .execute();
     const viaOf = new Map(keys.map((k) => [k.key, k.via]));
-    for (const r of keyRows) {
-      const id = String(r.k_case_id);
-      caseRows.set(id, r);
-      consider(id, viaOf.get(r.k_key)!, r.active === 1);
-    }
+    for (const r of rows) consider(String(r.case_id), viaOf.get(r.key)!, r.active === 1);
   }
   if (media?.pdq !== undefined) {
     const near = index.near(media.pdq).filter((c) => !found.has(c.caseId));
     if (near.length > 0) {
       const rows = await trx
         .selectFrom('lg_cases')
-        .selectAll()
+        .select(['id', 'active'])
         .where(
           'id',
           'in',
@@ -168,7 +124,6 @@ export async function ingestOne(
       const dist = new Map(near.map((c) => [c.caseId, c.distance]));
       for (const r of rows) {
         const id = String(r.id);
-        caseRows.set(id, r);
         consider(id, dist.get(id) === 0 ? 'pdq' : 'pdq_near', r.active === 1);
       }
     }
@@ -208,8 +163,11 @@ export async function ingestOne(
       .returningAll()
       .executeTakeFirstOrThrow();
   } else {
-    // Read above, in this transaction, after every earlier signal of the batch was folded.
-    const current = caseRows.get(target[0])!;
+    const current = await trx
+      .selectFrom('lg_cases')
+      .selectAll()
+      .where('id', '=', Number(target[0]))
+      .executeTakeFirstOrThrow();
     const summary = addToSummary(JSON.parse(current.summary) as CaseSummary, item, policy);
     const also = new Set(JSON.parse(current.also_matches) as string[]);
     for (const id of alsoMatches) also.add(id);
@@ -236,33 +194,47 @@ export async function ingestOne(
   // files stay distinct items even when their PDQs are equal: each needs its own look.
   const byBytes = media?.sha256 !== undefined || media?.md5 !== undefined;
   const itemKeys = keys.filter((k) => !byBytes || k.via !== 'pdq');
-  // The case's rows for this signal's keys came with the key lookup: which keys the case has
-  // already, and which item (if any) has the same bytes or content id. A case opened just now
-  // has none.
-  const caseKeys = keyRows
-    .filter((k) => Number(k.k_case_id) === caseId)
-    .sort((x, y) => Number(x.k_item_id) - Number(y.k_item_id));
+  // One read of the case's rows for this signal's keys serves both questions: which keys the
+  // case has already, and which item (if any) has the same bytes or content id.
+  const caseKeys =
+    keys.length === 0
+      ? []
+      : await trx
+          .selectFrom('lg_case_keys')
+          .select(['key', 'item_id'])
+          .where('case_id', '=', caseId)
+          .where(
+            'key',
+            'in',
+            keys.map((k) => k.key),
+          )
+          .orderBy('item_id')
+          .execute();
   const itemKeySet = new Set(itemKeys.map((k) => k.key));
-  const existingKeys = caseKeys.filter((k) => itemKeySet.has(k.k_key));
-  const have = new Set(caseKeys.map((k) => k.k_key));
+  const existingKeys = caseKeys.filter((k) => itemKeySet.has(k.key));
+  const have = new Set(caseKeys.map((k) => k.key));
   let itemId: number;
   const firstItem = existingKeys[0];
   if (firstItem !== undefined) {
-    itemId = Number(firstItem.k_item_id);
-    const it = firstItem;
+    itemId = Number(firstItem.item_id);
+    const it = await trx
+      .selectFrom('lg_case_items')
+      .selectAll()
+      .where('id', '=', itemId)
+      .executeTakeFirstOrThrow();
     await trx
       .updateTable('lg_case_items')
       .set({
-        count: Number(it.i_count) + 1,
-        last_at: Math.max(Number(it.i_last_at), item.receivedAt),
-        first_at: Math.min(Number(it.i_first_at), item.receivedAt),
-        severity: moreSevere(it.i_severity, severity),
-        content_id: it.i_content_id ?? media?.contentId ?? null,
-        sha256: it.i_sha256 ?? media?.sha256 ?? null,
-        md5: it.i_md5 ?? media?.md5 ?? null,
-        pdq: it.i_pdq ?? media?.pdq ?? null,
-        account: it.i_account ?? subject.account ?? null,
-        blob_key: it.i_blob_key ?? intake.blobKey ?? null,
+        count: it.count + 1,
+        last_at: Math.max(Number(it.last_at), item.receivedAt),
+        first_at: Math.min(Number(it.first_at), item.receivedAt),
+        severity: moreSevere(it.severity, severity),
+        content_id: it.content_id ?? media?.contentId ?? null,
+        sha256: it.sha256 ?? media?.sha256 ?? null,
+        md5: it.md5 ?? media?.md5 ?? null,
+        pdq: it.pdq ?? media?.pdq ?? null,
+        account: it.account ?? subject.account ?? null,
+        blob_key: it.blob_key ?? intake.blobKey ?? null,
       })
       .where('id', '=', itemId)
       .execute();
