@@ -67,6 +67,7 @@ export * from './cases/case.folder.js';
 export * from './cases/case-pdq.index.js';
 export * from './cases/case.aggregate.js';
 export * from './cases/case-item.validator.js';
+export * from './cases/ip-address.codec.js';
 export * from './cases/review-decision.policy.js';
 export * from './cases/audit.chain.js';
 export * from './reports/xml.model.js';

@@ -3304,14 +3304,54 @@ export interface paths {
                 /** @description from the recorded views only */
                 fileViewedByEsp: boolean;
                 industryClassification: string | null;
+                ipCaptureEvents: {
+                  /** Format: date-time */
+                  dateTime: string | null;
+                  eventName: string | null;
+                  ipAddress: string;
+                  port: number | null;
+                }[];
                 itemId: string;
+                /** Format: date-time */
+                uploadedAt: string | null;
+                /** @description Every recorded view of the file: what fileViewedByEsp is derived from */
+                views: {
+                  actor: string;
+                  /** Format: date-time */
+                  at: string;
+                  /** @description counts as viewing the whole file */
+                  full: boolean;
+                  mode: string;
+                }[];
               }[];
+              /** @description View modes that count as viewing the whole file */
+              fullViewModes: string[];
               problems: {
                 code: string;
                 message: string;
                 /** @description XPath-like location, e.g. /report/reporter/legalURL */
                 path: string;
               }[];
+              summary: {
+                /** @description The reviewer's confirmed category */
+                category: string;
+                /** @description A1, A2, B1, B2 */
+                classification: string | null;
+                /** Format: date-time */
+                incidentDateTime: string;
+                incidentType: string;
+                reportedUser: null | {
+                  espIdentifier: string;
+                  espService: string;
+                  ipCaptureEvents: {
+                    /** Format: date-time */
+                    dateTime: string | null;
+                    eventName: string | null;
+                    ipAddress: string;
+                    port: number | null;
+                  }[];
+                };
+              };
               warnings: {
                 code: string;
                 message: string;
@@ -5749,7 +5789,7 @@ export interface paths {
     put?: never;
     /**
      * Scan content: hash (if needed), match against every bank, decide a verdict
-     * @description Send `multipart/form-data` with a `file` part (and optional `contentId`, `userId`, `metadata` text fields before it), or JSON with `hashes` or `url`.
+     * @description Send `multipart/form-data` with a `file` part (and optional `contentId`, `userId`, `metadata` and `upload` text fields before it; `metadata` and `upload` as JSON text), or JSON with `hashes` or `url`. `upload` (the uploader's IP, port, time and device ids) is kept on the case a match opens, preserved with the evidence and reported to the CyberTipline; it is never logged.
      */
     post: {
       parameters: {
@@ -5775,6 +5815,25 @@ export interface paths {
             };
             metadata?: {
               [key: string]: unknown;
+            };
+            /** @description How the upload reached the platform, when it knows: preserved with the evidence and reported to the CyberTipline as Upload IP capture events. Never logged. */
+            upload?: {
+              /**
+               * Format: date-time
+               * @description When the platform received the upload (with a time zone)
+               */
+              at?: string;
+              devices?: {
+                /** @description IMEI, IDFA, … */
+                idType: string;
+                idValue: string;
+              }[];
+              /** @description The uploader's IPv4 or IPv6 address */
+              ip?: string;
+              /** @description Source port */
+              port?: number;
+              /** @description The platform suspects a proxy or VPN */
+              possibleProxy?: boolean;
             };
             url?: string;
             userId?: string;

@@ -1,6 +1,14 @@
 import { ErrorCodes, LifeguardError } from '../errors/lifeguard-error.js';
 import { isHash256Hex } from '../hashing/hash256.codec.js';
-import { CASE_SEVERITIES, REPORT_REASONS, type CaseItem, type MediaRef } from './case.model.js';
+import {
+  CASE_SEVERITIES,
+  REPORT_REASONS,
+  type CaseItem,
+  type MediaRef,
+  type UploadContext,
+  type UploadDevice,
+} from './case.model.js';
+import { isIpAddress } from './ip-address.codec.js';
 import { ReportText } from './report-text.model.js';
 
 /** Longest report free text accepted, in UTF-16 code units. */
@@ -42,6 +50,48 @@ function checkCount(v: number | undefined, path: string, issues: string[]): void
   }
 }
 
+/** At most this many device ids per upload. */
+export const MAX_UPLOAD_DEVICES = 10;
+
+/**
+ * Check what the platform said about an upload's origin. Messages name fields, never values
+ * (an IP address is personal data and must not reach a log through an error message).
+ */
+export function checkUpload(u: UploadContext, path: string, issues: string[]): void {
+  if (typeof u !== 'object' || u === null) {
+    issues.push(`${path}: must be an object`);
+    return;
+  }
+  if (u.ip !== undefined && (typeof u.ip !== 'string' || !isIpAddress(u.ip))) {
+    issues.push(`${path}.ip: must be an IPv4 or IPv6 address`);
+  }
+  if (u.port !== undefined && !(Number.isInteger(u.port) && u.port >= 1 && u.port <= 65535)) {
+    issues.push(`${path}.port: must be an integer in 1..65535`);
+  }
+  if (u.at !== undefined && !(Number.isSafeInteger(u.at) && u.at >= 0)) {
+    issues.push(`${path}.at: must be epoch milliseconds`);
+  }
+  if (u.possibleProxy !== undefined && typeof u.possibleProxy !== 'boolean') {
+    issues.push(`${path}.possibleProxy: must be a boolean`);
+  }
+  if (u.devices !== undefined) {
+    if (!Array.isArray(u.devices) || u.devices.length > MAX_UPLOAD_DEVICES) {
+      issues.push(`${path}.devices: must be a list of at most ${MAX_UPLOAD_DEVICES}`);
+      return;
+    }
+    (u.devices as readonly unknown[]).forEach((raw, i) => {
+      const d = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<UploadDevice>;
+      const at = `${path}.devices[${i}]`;
+      if (typeof d.idType !== 'string' || d.idType.length === 0 || d.idType.length > 255) {
+        issues.push(`${at}.idType: must be a string of 1..255 characters`);
+      }
+      if (typeof d.idValue !== 'string' || d.idValue.length === 0 || d.idValue.length > 2083) {
+        issues.push(`${at}.idValue: must be a string of 1..2083 characters`);
+      }
+    });
+  }
+}
+
 /**
  * Check an item before it is folded or stored (the API maps the error to a 400 problem).
  * Issues name fields, never their values, so the error is log-safe even for report text.
@@ -61,6 +111,7 @@ export function validateCaseItem(item: CaseItem): void {
     case 'hash_match':
       checkMedia(s.media, 'source.media', issues);
       if (s.uploader !== undefined) checkId(s.uploader, 'source.uploader', issues);
+      if (s.upload !== undefined) checkUpload(s.upload, 'source.upload', issues);
       if (s.verdict !== 'block' && s.verdict !== 'review' && s.verdict !== 'allow') {
         issues.push('source.verdict: must be block, review or allow');
       }

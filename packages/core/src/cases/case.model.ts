@@ -98,6 +98,34 @@ export interface HashMatchSource {
   readonly matches: readonly MatchHit[];
   /** Account that uploaded the media, when the platform said. */
   readonly uploader?: string;
+  /**
+   * How the upload reached the platform (IP, port, time, device), when the platform sent it:
+   * kept in the evidence metadata and reported to the hotline as IP capture events. Never
+   * logged.
+   */
+  readonly upload?: UploadContext;
+}
+
+/** A device identifier the platform captured with an upload (IMEI, advertising id, ...). */
+export interface UploadDevice {
+  /** What kind of id (`IMEI`, `IDFA`, `AndroidID`, ...), 1..255 characters. */
+  readonly idType: string;
+  /** The id, 1..2083 characters. */
+  readonly idValue: string;
+}
+
+/** What the platform knows about how an upload reached it (all optional). */
+export interface UploadContext {
+  /** The uploader's IP address (IPv4 dotted quad or IPv6 text form). */
+  readonly ip?: string;
+  /** The uploader's source port, 1..65535. */
+  readonly port?: number;
+  /** When the platform received the upload (epoch ms, UTC). */
+  readonly at?: number;
+  /** The platform suspects a proxy or VPN. */
+  readonly possibleProxy?: boolean;
+  /** Device ids captured with the upload (at most 10). */
+  readonly devices?: readonly UploadDevice[];
 }
 
 /** A risk engine alert on one account. */

@@ -25,6 +25,7 @@ const profile: ReporterProfile = {
 };
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
+const iso = (ms: number): string => new Date(ms).toISOString();
 
 function file(
   itemId: string,
@@ -136,6 +137,53 @@ describe('planCyberTipReport', () => {
       'required /report/reporter/reportingPerson/email',
       'too_long /files[1]/fileDetails/locationOfFile',
     ]);
+  });
+
+  it('reports upload IPs, times and devices as Upload capture events, in schema order', () => {
+    const at = NOW - 7_200_000;
+    const plan = planCyberTipReport(
+      {
+        ...subject,
+        reportedAccount: {
+          id: 'u_42',
+          ips: [{ ipAddress: '2001:db8::7', eventName: 'Upload', dateTime: iso(at) }],
+        },
+        files: [
+          file('1', [{ actor: 'r1', mode: 'revealed', at: NOW - 60_000 }], {
+            uploadedAt: at,
+            uploadIps: [
+              { ip: '203.0.113.5', at, port: 50123, possibleProxy: false },
+              { ip: '2001:db8::7', at: at + 1000 },
+            ],
+            devices: [{ idType: 'IMEI', idValue: '490154203237518', at }],
+          }),
+        ],
+      },
+      profile,
+      { now: NOW },
+    );
+    expect(plan.issues).toEqual([]);
+    expect(plan.document.xml).toContain(
+      '<espIdentifier>u_42</espIdentifier><espService>Example Chat</espService>' +
+        `<ipCaptureEvent><ipAddress>2001:db8::7</ipAddress><eventName>Upload</eventName><dateTime>${iso(at)}</dateTime></ipCaptureEvent>`,
+    );
+    const doc = buildFileDetailsDocument({
+      reportId: 5,
+      fileId: 'f'.repeat(32),
+      ...plan.files[0]!.details,
+    });
+    expect(doc.issues).toEqual([]);
+    expect(doc.xml).toContain(`<uploadedToEspTimestamp>${iso(at)}</uploadedToEspTimestamp>`);
+    expect(doc.xml).toContain(
+      '<ipCaptureEvent><ipAddress>203.0.113.5</ipAddress><eventName>Upload</eventName>' +
+        `<dateTime>${iso(at)}</dateTime><possibleProxy>false</possibleProxy><port>50123</port></ipCaptureEvent>` +
+        '<ipCaptureEvent><ipAddress>2001:db8::7</ipAddress><eventName>Upload</eventName>' +
+        `<dateTime>${iso(at + 1000)}</dateTime></ipCaptureEvent>` +
+        '<deviceId><idType>IMEI</idType><idValue>490154203237518</idValue><eventName>Upload</eventName>' +
+        `<dateTime>${iso(at)}</dateTime></deviceId>`,
+    );
+    // The hashes come before the captures (xs:sequence order), whatever the object order.
+    expect(doc.xml.indexOf('<originalFileHash')).toBeLessThan(doc.xml.indexOf('<ipCaptureEvent>'));
   });
 
   it('file details templates become valid documents once ids are known', () => {

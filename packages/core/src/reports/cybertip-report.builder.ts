@@ -55,8 +55,43 @@ export interface ReportFileInput {
   readonly annotations?: readonly FileAnnotation[];
   /** Every recorded view of this file. */
   readonly views: readonly FileView[];
-  /** The upload's IP, when the platform sent it. */
-  readonly uploadIp?: { readonly ip: string; readonly at?: number; readonly port?: number };
+  /** IPs the file was uploaded from, when the platform sent them (each an `Upload` capture). */
+  readonly uploadIps?: readonly UploadIpCapture[];
+  /** Device ids captured with the uploads, when the platform sent them. */
+  readonly devices?: readonly UploadDeviceCapture[];
+}
+
+/** One upload's IP as the platform captured it. */
+export interface UploadIpCapture {
+  /** IPv4 or IPv6 address. */
+  readonly ip: string;
+  /** When (epoch ms). */
+  readonly at?: number;
+  /** Source port. */
+  readonly port?: number;
+  /** The platform suspects a proxy or VPN. */
+  readonly possibleProxy?: boolean;
+}
+
+/** One device id captured with an upload. */
+export interface UploadDeviceCapture {
+  /** Kind of id (IMEI, ...). */
+  readonly idType: string;
+  /** The id. */
+  readonly idValue: string;
+  /** When (epoch ms). */
+  readonly at?: number;
+}
+
+/** An upload IP as a CyberTipline `<ipCaptureEvent>` (event `Upload`). */
+export function uploadCaptureEvent(c: UploadIpCapture): CtIpCaptureEvent {
+  return {
+    ipAddress: c.ip,
+    eventName: 'Upload',
+    ...(c.at !== undefined ? { dateTime: iso(c.at) } : {}),
+    ...(c.possibleProxy !== undefined ? { possibleProxy: c.possibleProxy } : {}),
+    ...(c.port !== undefined ? { port: c.port } : {}),
+  };
 }
 
 /** The reported account (the suspect), as far as the platform knows it. */
@@ -217,14 +252,15 @@ function fileDetails(
       ? { industryClassification: subject.classification }
       : {}),
     ...(hashes.length > 0 ? { originalFileHash: hashes } : {}),
-    ...(f.uploadIp
+    ...(f.uploadIps?.length ? { ipCaptureEvent: f.uploadIps.map(uploadCaptureEvent) } : {}),
+    ...(f.devices?.length
       ? {
-          ipCaptureEvent: {
-            ipAddress: f.uploadIp.ip,
+          deviceId: f.devices.map((d) => ({
+            idType: d.idType,
+            idValue: d.idValue,
             eventName: 'Upload' as const,
-            ...(f.uploadIp.at !== undefined ? { dateTime: iso(f.uploadIp.at) } : {}),
-            ...(f.uploadIp.port !== undefined ? { port: f.uploadIp.port } : {}),
-          },
+            ...(d.at !== undefined ? { dateTime: iso(d.at) } : {}),
+          })),
         }
       : {}),
   };

@@ -204,6 +204,10 @@ export interface CtPersonOrUserReported extends CtAccount {
   readonly priorCTReports?: readonly number[];
   /** ≤ 255. */
   readonly groupIdentifier?: string;
+  /** The platform disabled the account for now. */
+  readonly accountTemporarilyDisabled?: boolean;
+  /** The platform disabled the account for good. */
+  readonly accountPermanentlyDisabled?: boolean;
   /** Estimated location. */
   readonly estimatedLocation?: CtEstimatedLocation;
   /** Every email of the account is listed. */
@@ -264,6 +268,8 @@ export interface CyberTipFileDetails {
   readonly reportId: number;
   /** The file id from /upload (32 hex characters at NCMEC). */
   readonly fileId: string;
+  /** File name (in the XSD's sequence before `originalFileName`; Lifeguard does not send it). */
+  readonly fileName?: string;
   /** ≤ 2056. */
   readonly originalFileName?: string;
   /** When the file reached the platform. */
@@ -284,8 +290,8 @@ export interface CyberTipFileDetails {
   readonly industryClassification?: IndustryClassification;
   /** Hashes of the original bytes. */
   readonly originalFileHash?: readonly { readonly value: string; readonly hashType: string }[];
-  /** The upload's IP capture. */
-  readonly ipCaptureEvent?: CtIpCaptureEvent;
+  /** The upload's IP captures (a list, as Coop sends it: `maxOccurs` > 1). */
+  readonly ipCaptureEvent?: readonly CtIpCaptureEvent[];
   /** Device ids. */
   readonly deviceId?: readonly CtDeviceId[];
   /** Name/value metadata. */

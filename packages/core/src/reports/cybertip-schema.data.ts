@@ -244,6 +244,9 @@ const personOrUserReported = seq('personOrUserReported', '?', [
   simple('thirdPartyUserReported', '?', bool),
   priorCTReports,
   text('groupIdentifier', '?', 255),
+  // Coop's XSD order lock (fieldCoverage.test.ts) places these two here.
+  simple('accountTemporarilyDisabled', '?', bool),
+  simple('accountPermanentlyDisabled', '?', bool),
   estimatedLocation,
   simple('allEmailsReported', '?', bool),
   additionalInfo,
@@ -290,9 +293,10 @@ export const REPORT_SCHEMA: ElementSpec = seq(
 );
 
 /**
- * The `<fileDetails>` document (POST /fileinfo). `ipCaptureEvent` is single here (ncmec-cybertip;
- * Coop sends a list: check `maxOccurs` in the XSD); `details` carries its `type` attribute on
- * `<details>` (Coop, CyberTipline-Tools; ncmec-cybertip puts it on each pair).
+ * The `<fileDetails>` document (POST /fileinfo). `ipCaptureEvent` repeats: Coop, which files
+ * production reports, sends a list per file (ncmec-cybertip models one; a list of one is valid
+ * either way). `details` carries its `type` attribute on `<details>` (Coop, CyberTipline-Tools;
+ * ncmec-cybertip puts it on each pair).
  */
 export const FILE_DETAILS_SCHEMA: ElementSpec = seq(
   'fileDetails',
@@ -300,6 +304,8 @@ export const FILE_DETAILS_SCHEMA: ElementSpec = seq(
   [
     simple('reportId', '1', { type: 'int', range: [1, 2 ** 53 - 1] }),
     simple('fileId', '1', { type: 'string', maxLength: 64, pattern: /^[0-9A-Za-z-]+$/ }),
+    // In Coop's XSD order lock; its length is not known: the originalFileName limit is assumed.
+    text('fileName', '?', 2056),
     text('originalFileName', '?', 2056),
     simple('uploadedToEspTimestamp', '?', dateTime),
     text('locationOfFile', '?', 2083),
@@ -312,7 +318,7 @@ export const FILE_DETAILS_SCHEMA: ElementSpec = seq(
     simple('originalFileHash', '*', { type: 'string', maxLength: 1024 }, [
       { name: 'hashType', type: 'string', required: true, maxLength: 64 },
     ]),
-    renamed(ipCaptureEvent, 'ipCaptureEvent', '?'),
+    ipCaptureEvent,
     deviceId,
     seq(
       'details',

@@ -22,6 +22,7 @@ import {
   type RiskEngine,
   type StoredCase,
   type StoredView,
+  type UploadContext,
 } from '@lifeguard/core';
 import type { KyselyCaseStore } from '@lifeguard/store';
 import type { CasesConfig } from '../config/cases.config.js';
@@ -212,6 +213,7 @@ export class CaseService {
     opts: {
       readonly bytes?: Uint8Array;
       readonly uploader?: string;
+      readonly upload?: UploadContext;
       readonly contentType?: string;
     },
   ): Promise<CaseIngestOutcome | undefined> {
@@ -245,6 +247,7 @@ export class CaseService {
       rule: result.rule,
       matches: hits,
       ...(opts.uploader !== undefined ? { uploader: opts.uploader } : {}),
+      ...(opts.upload !== undefined ? { upload: opts.upload } : {}),
     };
     const out = await this.submit({
       item: { id: 'new', receivedAt: Date.now(), source },

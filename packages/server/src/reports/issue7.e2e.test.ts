@@ -21,6 +21,14 @@ import { referenceImages } from '../testing/reference-images.js';
 const PASSWORD = 'issue7-ct-password';
 const image = readFileSync(referenceImages()[2]!.file);
 const md5 = createHash('md5').update(image).digest('hex');
+const UPLOAD_AT = '2026-11-24T09:30:00.000Z';
+const UPLOAD = {
+  ip: '203.0.113.45',
+  port: 50123,
+  at: UPLOAD_AT,
+  possibleProxy: false,
+  devices: [{ idType: 'IMEI', idValue: '490154203237518' }],
+};
 
 describe('issue 7: match -> case -> confirmed -> reported -> evidence, audited', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lg-issue7-'));
@@ -100,9 +108,25 @@ describe('issue 7: match -> case -> confirmed -> reported -> evidence, audited',
     ).toBeLessThan(300);
     await s.ctx.catchUp();
 
-    // The upload matches: a case opens with the review copy kept.
+    // A malformed upload context is refused, naming the field and never echoing the value.
+    const badFd = new FormData();
+    badFd.append('upload', JSON.stringify({ ip: '203.0.113.300' }));
+    badFd.append('file', new Blob([image]), 'upload.jpg');
+    const badScan = await fetch(`${s.url}/v1/scan`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}` },
+      body: badFd,
+    });
+    expect(badScan.status).toBe(400);
+    const badBody = await badScan.text();
+    expect(badBody).toContain('upload.ip');
+    expect(badBody).not.toContain('203.0.113.300');
+
+    // The upload matches: a case opens with the review copy kept, and with how the upload
+    // reached the platform (IP, port, time, device).
     const fd = new FormData();
     fd.append('userId', 'u_77');
+    fd.append('upload', JSON.stringify(UPLOAD));
     fd.append('file', new Blob([image]), 'upload.jpg');
     const scan = await fetch(`${s.url}/v1/scan`, {
       method: 'POST',
@@ -141,6 +165,18 @@ describe('issue 7: match -> case -> confirmed -> reported -> evidence, audited',
     // Preview, then the explicit go.
     const preview = (await (await csr('POST', `/v1/cases/${caseId}/report`)).json()) as any;
     expect(preview.problems).toEqual([]);
+    expect(preview.summary).toMatchObject({
+      category: 'csam',
+      classification: 'A1',
+      reportedUser: {
+        espIdentifier: 'u_77',
+        ipCaptureEvents: [
+          { ipAddress: UPLOAD.ip, eventName: 'Upload', dateTime: UPLOAD_AT, port: UPLOAD.port },
+        ],
+      },
+    });
+    expect(preview.files[0].views).toMatchObject([{ mode: 'revealed', full: true }]);
+    expect(preview.files[0].uploadedAt).toBe(UPLOAD_AT);
     expect(preview.files).toMatchObject([
       { itemId, fileViewedByEsp: true, industryClassification: 'A1', fileRelevance: 'Reported' },
     ]);
@@ -163,11 +199,25 @@ describe('issue 7: match -> case -> confirmed -> reported -> evidence, audited',
     expect(fake.finished().map((r) => String(r.reportId))).toEqual([sub.reportId]);
     const filed = fake.finished()[0]!;
     expect(filed.document).toContain('<espIdentifier>u_77</espIdentifier>');
+    expect(filed.document).toContain(
+      `<ipCaptureEvent><ipAddress>${UPLOAD.ip}</ipAddress><eventName>Upload</eventName>` +
+        `<dateTime>${UPLOAD_AT}</dateTime><possibleProxy>false</possibleProxy>` +
+        `<port>${UPLOAD.port}</port></ipCaptureEvent>`,
+    );
+    // The incident happened when the file was uploaded, not when the case opened.
+    expect(filed.document).toContain(`<incidentDateTime>${UPLOAD_AT}</incidentDateTime>`);
     const [file] = [...filed.files.values()];
     expect(file!.md5).toBe(md5);
     expect(file!.details).toContain('<fileViewedByEsp>true</fileViewedByEsp>');
     expect(file!.details).toContain('<industryClassification>A1</industryClassification>');
     expect(file!.details).toContain(`<originalFileHash hashType="MD5">${md5}</originalFileHash>`);
+    expect(file!.details).toContain(
+      `<uploadedToEspTimestamp>${UPLOAD_AT}</uploadedToEspTimestamp>`,
+    );
+    expect(file!.details).toContain(`<ipAddress>${UPLOAD.ip}</ipAddress>`);
+    expect(file!.details).toContain(
+      `<deviceId><idType>IMEI</idType><idValue>${UPLOAD.devices[0]!.idValue}</idValue>`,
+    );
 
     // The report id is on the case, which is reported.
     const after = (await (await csr('GET', `/v1/cases/${caseId}`)).json()) as any;
@@ -175,14 +225,32 @@ describe('issue 7: match -> case -> confirmed -> reported -> evidence, audited',
     expect(JSON.stringify(after.transitions)).toContain(`reported:cybertipline:${sub.reportId}`);
 
     // Evidence: preserved by the follower; a child-safety reviewer reads it, a reviewer cannot.
+    // (The vault records the media object, then the metadata: wait for both.)
     let evidence: any[] = [];
-    for (let i = 0; i < 200 && evidence.length === 0; i++) {
+    let metaRecords: any[] = [];
+    for (let i = 0; i < 200 && (evidence.length === 0 || metaRecords.length === 0); i++) {
       const r = await csr('GET', `/v1/cases/${caseId}/evidence`);
       expect(r.status).toBe(200);
-      evidence = ((await r.json()) as any).evidence.filter((e: any) => e.kind === 'media');
-      if (evidence.length === 0) await new Promise((r2) => setTimeout(r2, 50));
+      const all = ((await r.json()) as any).evidence;
+      evidence = all.filter((e: any) => e.kind === 'media');
+      metaRecords = all.filter((e: any) => e.kind === 'metadata');
+      if (evidence.length === 0 || metaRecords.length === 0) {
+        await new Promise((r2) => setTimeout(r2, 50));
+      }
     }
     expect(evidence).toHaveLength(1);
+    // The preserved metadata keeps the account, IP, port, time and device of the upload.
+    expect(metaRecords.length).toBeGreaterThan(0);
+    const meta = (await (await csr('GET', `/v1/evidence/${metaRecords[0].id}`)).json()) as any;
+    const hashSignal = meta.signals.find((sg: any) => sg.item.source.kind === 'hash_match');
+    expect(hashSignal.item.source.uploader).toBe('u_77');
+    expect(hashSignal.item.source.upload).toEqual({
+      ip: UPLOAD.ip,
+      port: UPLOAD.port,
+      at: Date.parse(UPLOAD_AT),
+      possibleProxy: false,
+      devices: UPLOAD.devices,
+    });
     const bytes = await csr('GET', `/v1/evidence/${evidence[0].id}`);
     expect(bytes.status).toBe(200);
     expect(Buffer.from(await bytes.arrayBuffer()).equals(image)).toBe(true);

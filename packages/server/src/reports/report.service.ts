@@ -11,6 +11,7 @@ import {
   type Actor,
   type AuditLog,
   type BlobStore,
+  type CtIpCaptureEvent,
   type CaseStore,
   type EvidenceStore,
   type IndustryClassification,
@@ -19,6 +20,10 @@ import {
   type ReportDestination,
   type ReporterProfile,
   type ReportFileInput,
+  type ReportedAccountInput,
+  type UploadContext,
+  type UploadIpCapture,
+  uploadCaptureEvent,
   type ReportPlan,
   type ReportSubject,
   type ReportSubmission,
@@ -55,6 +60,25 @@ export interface ReportPreview {
   readonly document: string;
   /** SHA-256 of the compact document that would be sent (pass it to confirm). */
   readonly documentSha256: string;
+  /** What the report says, for a reviewer to check before confirming. */
+  readonly summary: {
+    /** The reviewer's confirmed category. */
+    readonly category: string;
+    /** `incidentSummary/incidentType`. */
+    readonly incidentType: string;
+    /** `incidentSummary/incidentDateTime` (ISO-8601). */
+    readonly incidentDateTime: string;
+    /** The reviewer's industry classification, if any. */
+    readonly classification: string | null;
+    /** `personOrUserReported`, if the case names an account. */
+    readonly reportedUser: {
+      readonly espIdentifier: string;
+      readonly espService: string;
+      readonly ipCaptureEvents: readonly IpCaptureView[];
+    } | null;
+  };
+  /** View modes that count as viewing a whole file (`reports.fullViewModes`). */
+  readonly fullViewModes: readonly string[];
   /** Files in upload order with what their details will claim. */
   readonly files: readonly {
     readonly itemId: string;
@@ -63,11 +87,44 @@ export interface ReportPreview {
     readonly exifViewedByEsp: boolean;
     readonly industryClassification: string | null;
     readonly fileRelevance: string;
+    /** Every recorded view of the file (what `fileViewedByEsp` is derived from). */
+    readonly views: readonly {
+      readonly actor: string;
+      readonly mode: string;
+      readonly at: string;
+      /** This view counts as viewing the whole file. */
+      readonly full: boolean;
+    }[];
+    /** `uploadedToEspTimestamp`, when the platform sent the upload time. */
+    readonly uploadedAt: string | null;
+    /** The file's `ipCaptureEvent`s. */
+    readonly ipCaptureEvents: readonly IpCaptureView[];
   }[];
   /** Blocking problems (paths and messages). */
   readonly problems: ReportPlan['issues'];
   /** Things to know before confirming. */
   readonly warnings: ReportPlan['warnings'];
+}
+
+/** An IP capture event as the preview shows it. */
+export interface IpCaptureView {
+  /** IPv4 or IPv6 address. */
+  readonly ipAddress: string;
+  /** `Upload`, `Login`, ... */
+  readonly eventName: string | null;
+  /** When (ISO-8601). */
+  readonly dateTime: string | null;
+  /** Source port. */
+  readonly port: number | null;
+}
+
+function ipViews(list: readonly CtIpCaptureEvent[] | undefined): IpCaptureView[] {
+  return (list ?? []).map((e) => ({
+    ipAddress: e.ipAddress,
+    eventName: e.eventName ?? null,
+    dateTime: e.dateTime ?? null,
+    port: e.port ?? null,
+  }));
 }
 
 /** A submission with its recorded steps, as the API shows it. */
@@ -106,6 +163,39 @@ export interface ReportServiceDeps {
 }
 
 const REPORTABLE = new Set(['csam', 'sextortion', 'grooming']);
+/** Signals read to find upload IPs (a case folds at most this many into its report). */
+const MAX_SIGNALS = 1000;
+/** IP captures reported per file and per account. */
+const MAX_CAPTURES = 50;
+
+/** Distinct (ip, time, port) captures of some uploads, oldest first, at most {@link MAX_CAPTURES}. */
+function distinctCaptures(uploads: readonly UploadContext[]): UploadIpCapture[] {
+  const seen = new Set<string>();
+  const out: UploadIpCapture[] = [];
+  for (const u of uploads) {
+    if (u.ip === undefined) continue;
+    const key = `${u.ip}|${u.at ?? ''}|${u.port ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({
+      ip: u.ip,
+      ...(u.at !== undefined ? { at: u.at } : {}),
+      ...(u.port !== undefined ? { port: u.port } : {}),
+      ...(u.possibleProxy !== undefined ? { possibleProxy: u.possibleProxy } : {}),
+    });
+    if (out.length >= MAX_CAPTURES) break;
+  }
+  return out;
+}
+
+/** The reported account with the IPs it uploaded this case's media from. */
+function reportedAccountOf(
+  account: string,
+  uploads: readonly { readonly uploader: string | undefined; readonly upload: UploadContext }[],
+): ReportedAccountInput {
+  const ips = distinctCaptures(uploads.filter((u) => u.uploader === account).map((u) => u.upload));
+  return { id: account, ...(ips.length > 0 ? { ips: ips.map(uploadCaptureEvent) } : {}) };
+}
 const CLASSIFICATIONS = new Set(['A1', 'A2', 'B1', 'B2']);
 
 function cyberTiplineFrom(config: ReportsConfig): ReportDestination | undefined {
@@ -207,11 +297,27 @@ export class ReportService {
         { category: category ?? null },
       );
     }
-    const [items, views, preserved] = await Promise.all([
+    const [items, views, preserved, signals] = await Promise.all([
       this.deps.cases.items(caseId),
       this.deps.cases.views(caseId),
       this.deps.evidence?.listByCase(caseId) ?? Promise.resolve([]),
+      this.deps.cases.signals(caseId, MAX_SIGNALS),
     ]);
+    // What the platform said about each upload (hash-match signals), oldest first.
+    const uploads = signals
+      .flatMap((sg) =>
+        sg.item.source.kind === 'hash_match' && sg.item.source.upload
+          ? [
+              {
+                itemId: sg.itemId,
+                uploader: sg.item.source.uploader,
+                upload: sg.item.source.upload,
+                receivedAt: sg.item.receivedAt,
+              },
+            ]
+          : [],
+      )
+      .sort((a, b) => (a.upload.at ?? a.receivedAt) - (b.upload.at ?? b.receivedAt));
     const files: ReportFileInput[] = [];
     for (const item of items) {
       if (item.kind !== 'media') continue;
@@ -221,9 +327,23 @@ export class ReportService {
       const blobKey = kept?.blobKey ?? item.blobKey;
       if (!blobKey) continue;
       const m = item.media;
+      const mine = uploads.filter((u) => u.itemId === item.id);
+      const firstAt = mine.find((u) => u.upload.at !== undefined)?.upload.at;
+      const ips = distinctCaptures(mine.map((u) => u.upload));
+      const devices = mine
+        .flatMap((u) =>
+          (u.upload.devices ?? []).map((d) => ({
+            ...d,
+            ...(u.upload.at !== undefined ? { at: u.upload.at } : {}),
+          })),
+        )
+        .slice(0, MAX_CAPTURES);
       files.push({
         itemId: item.id,
         blobKey,
+        ...(firstAt !== undefined ? { uploadedAt: firstAt } : {}),
+        ...(ips.length > 0 ? { uploadIps: ips } : {}),
+        ...(devices.length > 0 ? { devices } : {}),
         ...(m?.md5 ? { md5: m.md5 } : {}),
         ...(m?.sha256 ? { sha256: m.sha256 } : {}),
         ...(m?.pdq ? { pdq: m.pdq } : {}),
@@ -241,8 +361,13 @@ export class ReportService {
       caseId,
       category: category as ReportSubject['category'],
       classification,
-      incidentAt: Math.min(c.openedAt, ...items.map((i) => i.firstAt)),
-      ...(account ? { reportedAccount: { id: account } } : {}),
+      // The earliest of: the case opening, its first signal, an upload time the platform sent.
+      incidentAt: Math.min(
+        c.openedAt,
+        ...items.map((i) => i.firstAt),
+        ...uploads.flatMap((u) => (u.upload.at !== undefined ? [u.upload.at] : [])),
+      ),
+      ...(account ? { reportedAccount: reportedAccountOf(account, uploads) } : {}),
       files,
     };
   }
@@ -256,7 +381,10 @@ export class ReportService {
 
   /** Build and validate the report of a case without sending anything. */
   async preview(caseId: string): Promise<ReportPreview> {
-    const plan = this.plan(await this.subjectOf(caseId));
+    const subject = await this.subjectOf(caseId);
+    const plan = this.plan(subject);
+    const full = new Set(this.deps.config.fullViewModes);
+    const user = plan.report.personOrUserReported;
     const dest = this.destinations.get('cybertipline');
     const problems = [...plan.issues];
     if (!this.profile) {
@@ -273,13 +401,35 @@ export class ReportService {
       configured: dest !== undefined && this.profile !== undefined,
       document: plan.document.element ? serializeXml(plan.document.element, { indent: '  ' }) : '',
       documentSha256: createHash('sha256').update(plan.document.xml).digest('hex'),
-      files: plan.files.map((f) => ({
+      summary: {
+        category: subject.category,
+        incidentType: plan.report.incidentSummary.incidentType,
+        incidentDateTime: plan.report.incidentSummary.incidentDateTime,
+        classification: subject.classification ?? null,
+        reportedUser: user?.espIdentifier
+          ? {
+              espIdentifier: user.espIdentifier,
+              espService: user.espService ?? '',
+              ipCaptureEvents: ipViews(user.ipCaptureEvent),
+            }
+          : null,
+      },
+      fullViewModes: [...full],
+      files: plan.files.map((f, i) => ({
         itemId: f.itemId,
         fileName: f.fileName,
         fileViewedByEsp: f.details.fileViewedByEsp === true,
         exifViewedByEsp: f.details.exifViewedByEsp === true,
         industryClassification: f.details.industryClassification ?? null,
         fileRelevance: f.details.fileRelevance ?? 'Reported',
+        views: (subject.files[i]?.views ?? []).map((v) => ({
+          actor: v.actor,
+          mode: v.mode,
+          at: new Date(v.at).toISOString(),
+          full: full.has(v.mode),
+        })),
+        uploadedAt: f.details.uploadedToEspTimestamp ?? null,
+        ipCaptureEvents: ipViews(f.details.ipCaptureEvent),
       })),
       problems,
       warnings: plan.warnings,

@@ -116,8 +116,21 @@ describe('hotline reports over HTTP', () => {
         exifViewedByEsp: false,
         industryClassification: 'A2',
         fileRelevance: 'Reported',
+        views: [
+          { actor: expect.any(String), mode: 'revealed', at: expect.any(String), full: true },
+        ],
+        uploadedAt: null,
+        ipCaptureEvents: [],
       },
     ]);
+    expect(p.fullViewModes).toEqual(['revealed']);
+    expect(p.summary).toEqual({
+      category: 'csam',
+      incidentType: 'Child Pornography (possession, manufacture, and distribution)',
+      incidentDateTime: expect.any(String),
+      classification: 'A2',
+      reportedUser: { espIdentifier: 'u_1', espService: expect.any(String), ipCaptureEvents: [] },
+    });
     expect(p.document).toContain('<espIdentifier>u_1</espIdentifier>');
     expect(p.document).toContain(
       '<incidentType>Child Pornography (possession, manufacture, and distribution)</incidentType>',

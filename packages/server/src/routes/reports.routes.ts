@@ -28,6 +28,18 @@ const ISSUE_SCHEMA = {
   },
 } as const;
 
+const IP_CAPTURE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ipAddress', 'eventName', 'dateTime', 'port'],
+  properties: {
+    ipAddress: { type: 'string' },
+    eventName: { type: ['string', 'null'] },
+    dateTime: { type: ['string', 'null'], format: 'date-time' },
+    port: { type: ['integer', 'null'] },
+  },
+} as const;
+
 const PREVIEW_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -38,6 +50,8 @@ const PREVIEW_SCHEMA = {
     'configured',
     'document',
     'documentSha256',
+    'summary',
+    'fullViewModes',
     'files',
     'problems',
     'warnings',
@@ -52,6 +66,37 @@ const PREVIEW_SCHEMA = {
       type: 'string',
       description: 'SHA-256 of the exact document that will be sent; pass it to confirm',
     },
+    summary: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['category', 'incidentType', 'incidentDateTime', 'classification', 'reportedUser'],
+      properties: {
+        category: { type: 'string', description: "The reviewer's confirmed category" },
+        incidentType: { type: 'string' },
+        incidentDateTime: { type: 'string', format: 'date-time' },
+        classification: { type: ['string', 'null'], description: 'A1, A2, B1, B2' },
+        reportedUser: {
+          oneOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['espIdentifier', 'espService', 'ipCaptureEvents'],
+              properties: {
+                espIdentifier: { type: 'string' },
+                espService: { type: 'string' },
+                ipCaptureEvents: { type: 'array', items: IP_CAPTURE_SCHEMA },
+              },
+            },
+          ],
+        },
+      },
+    },
+    fullViewModes: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'View modes that count as viewing the whole file',
+    },
     files: {
       type: 'array',
       items: {
@@ -64,6 +109,9 @@ const PREVIEW_SCHEMA = {
           'exifViewedByEsp',
           'industryClassification',
           'fileRelevance',
+          'views',
+          'uploadedAt',
+          'ipCaptureEvents',
         ],
         properties: {
           itemId: { type: 'string' },
@@ -72,6 +120,23 @@ const PREVIEW_SCHEMA = {
           exifViewedByEsp: { type: 'boolean' },
           industryClassification: { type: ['string', 'null'] },
           fileRelevance: { type: 'string' },
+          views: {
+            type: 'array',
+            description: 'Every recorded view of the file: what fileViewedByEsp is derived from',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['actor', 'mode', 'at', 'full'],
+              properties: {
+                actor: { type: 'string' },
+                mode: { type: 'string' },
+                at: { type: 'string', format: 'date-time' },
+                full: { type: 'boolean', description: 'counts as viewing the whole file' },
+              },
+            },
+          },
+          uploadedAt: { type: ['string', 'null'], format: 'date-time' },
+          ipCaptureEvents: { type: 'array', items: IP_CAPTURE_SCHEMA },
         },
       },
     },

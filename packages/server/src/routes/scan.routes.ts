@@ -4,6 +4,7 @@ import {
   LifeguardError,
   parseHash256,
   DEFAULT_PDQ_THRESHOLD,
+  type UploadContext,
 } from '@lifeguard/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { keyOf, requireScope } from '../auth/auth.hook.js';
@@ -25,6 +26,7 @@ import {
   type ScanResult,
 } from '../scan/scan.service.js';
 import { fetchUrl } from '../scan/url.fetcher.js';
+import { parseUploadContext, UPLOAD_CONTEXT_SCHEMA } from '../scan/upload-context.js';
 import { SCAN_JOB, type ScanJobPayload } from '../jobs/scan-job.worker.js';
 import type { ServerContext } from '../server.context.js';
 
@@ -94,10 +96,11 @@ const SCAN_JSON_BODY = {
     contentId: { type: 'string', maxLength: 200 },
     userId: { type: 'string', maxLength: 200 },
     metadata: { type: 'object', additionalProperties: true, maxProperties: 50 },
+    upload: UPLOAD_CONTEXT_SCHEMA,
   },
 } as const;
 
-const UPLOAD_FIELDS = ['contentId', 'userId', 'metadata'] as const;
+const UPLOAD_FIELDS = ['contentId', 'userId', 'metadata', 'upload'] as const;
 
 const MEDIA_ERRORS = {
   ...ERROR_RESPONSES,
@@ -113,13 +116,14 @@ interface ScanJson {
   contentId?: string;
   userId?: string;
   metadata?: Record<string, unknown>;
+  upload?: Record<string, unknown>;
 }
 
 /**
  * `POST /v1/scan`, `POST /v1/hash`, `GET /v1/lookup`, `POST /v1/compare`. Uploads are read
  * into memory (bounded by `limits.maxFileBytes`) and hashed on the worker pool; nothing is
- * written to disk. `userId` and `metadata` are accepted for the audit trail of later
- * features (cases, webhooks) and are not stored yet.
+ * written to disk. `userId` and `upload` (IP, port, time, devices) go on the case a match
+ * opens; `metadata` is accepted and not stored.
  */
 export function scanRoutes(
   app: FastifyInstance,
@@ -139,7 +143,10 @@ export function scanRoutes(
         summary: 'Scan content: hash (if needed), match against every bank, decide a verdict',
         description:
           'Send `multipart/form-data` with a `file` part (and optional `contentId`, `userId`, ' +
-          '`metadata` text fields before it), or JSON with `hashes` or `url`.',
+          '`metadata` and `upload` text fields before it; `metadata` and `upload` as JSON ' +
+          "text), or JSON with `hashes` or `url`. `upload` (the uploader's IP, port, time " +
+          'and device ids) is kept on the case a match opens, preserved with the evidence and ' +
+          'reported to the CyberTipline; it is never logged.',
         tags: ['scan'],
         security: [{ bearer: [] }],
         querystring: {
@@ -171,6 +178,8 @@ export function scanRoutes(
       if (request.isMultipart()) {
         const up = await readUpload(request, maxFile, UPLOAD_FIELDS);
         if (up.fields.metadata !== undefined) parseMetadataField(up.fields.metadata);
+        const upload =
+          up.fields.upload !== undefined ? parseUploadContext(up.fields.upload) : undefined;
         try {
           // The hash pool takes ownership of the bytes it hashes: keep a copy for the review
           // copy a matched upload leaves in the blob store.
@@ -179,6 +188,7 @@ export function scanRoutes(
           return await notified(ctx, scanHashes(ctx, 'file', h, h.quality, up.fields.contentId), {
             ...(kept !== undefined ? { bytes: kept } : {}),
             ...(up.fields.userId !== undefined ? { uploader: up.fields.userId } : {}),
+            ...(upload !== undefined ? { upload } : {}),
           });
         } catch (e) {
           ctx.metrics.scans.inc({ input: 'file', outcome: 'error' });
@@ -190,8 +200,12 @@ export function scanRoutes(
       if ((body.hashes === undefined) === (body.url === undefined)) {
         throw new LifeguardError(ErrorCodes.INVALID_REQUEST, 'send exactly one of hashes or url');
       }
+      const origin = {
+        ...(body.userId !== undefined ? { uploader: body.userId } : {}),
+        ...(body.upload !== undefined ? { upload: parseUploadContext(body.upload) } : {}),
+      };
       if (body.hashes) {
-        return notified(ctx, scanHashes(ctx, 'hashes', body.hashes, null, body.contentId), {});
+        return notified(ctx, scanHashes(ctx, 'hashes', body.hashes, null, body.contentId), origin);
       }
       try {
         const bytes = await fetchUrl(body.url!, { ...ctx.config.urlFetch, maxBytes: maxFile });
@@ -199,6 +213,7 @@ export function scanRoutes(
         const h = await hashBytes(ctx, bytes);
         return await notified(ctx, scanHashes(ctx, 'url', h, h.quality, body.contentId), {
           ...(kept !== undefined ? { bytes: kept } : {}),
+          ...origin,
         });
       } catch (e) {
         ctx.metrics.scans.inc({ input: 'url', outcome: 'error' });
@@ -354,7 +369,11 @@ export function scanRoutes(
 async function notified(
   ctx: ServerContext,
   result: ScanResult,
-  media: { readonly bytes?: Uint8Array; readonly uploader?: string },
+  media: {
+    readonly bytes?: Uint8Array;
+    readonly uploader?: string;
+    readonly upload?: UploadContext;
+  },
 ): Promise<ScanResult> {
   const c = await ctx.cases.fromScan(result, matchHitsOf(result), media);
   const out = c === undefined ? result : { ...result, caseId: c.caseId };
