@@ -6,6 +6,7 @@ import type { Exposure, User } from './case.types.js';
 import { LoginScreen } from './login.screen.js';
 import { MetricsScreen } from './metrics.screen.js';
 import { QueueScreen } from './queue.screen.js';
+import { ReportScreen } from './report.screen.js';
 import { UsersScreen } from './users.screen.js';
 import {
   CASE_SHORTCUTS,
@@ -16,9 +17,13 @@ import {
 } from './shortcuts.model.js';
 import { useWellness } from './wellness.context.js';
 
+/** Roles that may prepare hotline reports (the server decides who may confirm which). */
+const REPORTER_ROLES: ReadonlySet<string> = new Set(['child_safety_reviewer', 'lead', 'admin']);
+
 type Route =
   | { name: 'queue' }
   | { name: 'case'; id: string }
+  | { name: 'report'; id: string }
   | { name: 'metrics' }
   | { name: 'account' }
   | { name: 'users' };
@@ -26,6 +31,8 @@ type Route =
 function parseRoute(hash: string): Route {
   const m = /^#\/case\/([^/]+)$/.exec(hash);
   if (m) return { name: 'case', id: decodeURIComponent(m[1]!) };
+  const r = /^#\/case\/([^/]+)\/report$/.exec(hash);
+  if (r) return { name: 'report', id: decodeURIComponent(r[1]!) };
   if (hash === '#/metrics') return { name: 'metrics' };
   if (hash === '#/account') return { name: 'account' };
   if (hash === '#/users') return { name: 'users' };
@@ -181,6 +188,16 @@ export function App(): ReactNode {
             id={route.id}
             onBack={() => go('#/queue')}
             onViewed={refreshExposure}
+            mayReport={user.roles.some((r) => REPORTER_ROLES.has(r))}
+            onReport={() => go(`#/case/${encodeURIComponent(route.id)}/report`)}
+          />
+        )}
+        {route.name === 'report' && (
+          <ReportScreen
+            key={route.id}
+            id={route.id}
+            roles={user.roles}
+            onBack={() => go(`#/case/${encodeURIComponent(route.id)}`)}
           />
         )}
         {route.name === 'metrics' && <MetricsScreen />}

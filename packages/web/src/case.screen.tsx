@@ -10,6 +10,7 @@ import {
 } from './case.types.js';
 import { formatTime, humanise, slaLabel } from './format.util.js';
 import { MediaViewer } from './media.viewer.js';
+import { reportIdOf } from './report.model.js';
 import { CASE_SHORTCUTS, isTyping } from './shortcuts.model.js';
 import { useNow } from './use-now.hook.js';
 
@@ -49,6 +50,10 @@ export interface CaseScreenProps {
   readonly onBack: () => void;
   /** Refresh the exposure counter after a view. */
   readonly onViewed: () => void;
+  /** The user has a role that may prepare hotline reports. */
+  readonly mayReport?: boolean;
+  /** Open the "Report to NCMEC" screen. */
+  readonly onReport?: () => void;
 }
 
 function Evidence({ reason }: { reason: RiskReason }): ReactNode {
@@ -254,13 +259,21 @@ function ItemView({
  * with its media (wellness rules in {@link MediaViewer}), matches, risk reasons with evidence,
  * account history and the record of transitions and views. Grooming cases open text-first.
  */
-export function CaseScreen({ id, onBack, onViewed }: CaseScreenProps): ReactNode {
+export function CaseScreen({
+  id,
+  onBack,
+  onViewed,
+  mayReport = false,
+  onReport,
+}: CaseScreenProps): ReactNode {
   const [detail, setDetail] = useState<CaseDetail | null>(null);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
   const [classification, setClassification] = useState('');
   const [busy, setBusy] = useState(false);
   const now = useNow(1000);
+  const reportable =
+    mayReport && (detail?.case.state === 'actioned' || detail?.case.state === 'reported');
 
   const load = useCallback(async () => {
     try {
@@ -344,6 +357,11 @@ export function CaseScreen({ id, onBack, onViewed }: CaseScreenProps): ReactNode
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === 'n' && reportable && onReport) {
+        e.preventDefault();
+        onReport();
+        return;
+      }
       const a = BY_KEY[e.key];
       if (a) {
         e.preventDefault();
@@ -352,7 +370,7 @@ export function CaseScreen({ id, onBack, onViewed }: CaseScreenProps): ReactNode
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [act]);
+  }, [act, reportable, onReport]);
 
   if (error) {
     return (
@@ -384,6 +402,7 @@ export function CaseScreen({ id, onBack, onViewed }: CaseScreenProps): ReactNode
           ? allowed.has('escalated') || (c.state === 'open' && allowed.has('in_review'))
           : mayDecide;
   const textFirst = isTextFirst(detail);
+  const reported = reportIdOf(detail.transitions);
   const decisionButton = (a: Action, key: string, text: string): ReactNode => (
     <button
       type="button"
@@ -410,6 +429,22 @@ export function CaseScreen({ id, onBack, onViewed }: CaseScreenProps): ReactNode
           {c.assignee ? `, assigned to ${c.assignee}` : ''}
           {c.summary?.autoActioned ? ', content already blocked (auto-actioned)' : ''}
         </p>
+        {reported && (
+          <p className="reported" data-testid="case-report-id">
+            Reported to{' '}
+            {reported.destination === 'cybertipline'
+              ? 'NCMEC (CyberTipline)'
+              : reported.destination}
+            : report id <strong>{reported.reportId}</strong>
+          </p>
+        )}
+        {reportable && onReport && (
+          <p>
+            <button type="button" onClick={onReport} aria-keyshortcuts="n">
+              {reported ? 'Report details' : 'Report to NCMEC'} <kbd>n</kbd>
+            </button>
+          </p>
+        )}
         {csam && !mayViewMedia && (
           <p className="warning" role="note">
             CSAM case: only child-safety reviewers may view its media or decide it. Escalate it if

@@ -32,6 +32,7 @@ export const CASE_SHORTCUTS: readonly Shortcut[] = [
   { key: 'f', label: 'False positive' },
   { key: 'e', label: 'Escalate' },
   { key: 'r', label: 'Release to the queue' },
+  { key: 'n', label: 'Report to NCMEC (confirmed cases)' },
   { key: 'b', label: 'Blur all media again' },
 ];
 

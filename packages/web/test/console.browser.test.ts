@@ -7,7 +7,10 @@
  * report). Proves: login, queue in priority order, case view, blurred media revealed and
  * blurred again by itself, the panic key, a decision by keyboard that fires the webhook and
  * grows the audit log, and that the API itself refuses CSAM-case media to a reviewer without
- * the child-safety role. Needs `npm run build` first. `LIFEGUARD_SCREENSHOTS=1` rewrites the
+ * the child-safety role. Then (issue 7) the confirmed case is reported from the console's
+ * "Report to NCMEC" screen to a local fake CyberTipline that validates every document, the
+ * report id shows on the case, and the preserved evidence is readable by the authorised role
+ * only, all audited. Needs `npm run build` first. `LIFEGUARD_SCREENSHOTS=1` rewrites the
  * screenshots in docs/images/.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,6 +21,10 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, hotp, totpStep } from '../../server/src/auth/totp.js';
+import {
+  startFakeCyberTipline,
+  type FakeCyberTipline,
+} from '../../server/src/testing/fake-cybertipline.js';
 import { referenceImages } from '../../server/src/testing/reference-images.js';
 import {
   api,
@@ -40,6 +47,7 @@ interface Hook {
 }
 
 let server: ServerProcess;
+let fake: FakeCyberTipline;
 let receiver: Server;
 const hooks: Hook[] = [];
 let browser: Browser;
@@ -47,6 +55,10 @@ let admin: ReturnType<typeof api>;
 let csamCase: string;
 let csamItem: string;
 let ritaId: string;
+let csamBytes: Buffer;
+const CT_PASSWORD = 'console-ct-password';
+const UPLOAD_AT = '2026-11-24T09:30:00.000Z';
+const UPLOAD = { ip: '198.51.100.23', port: 41234, at: UPLOAD_AT };
 
 async function waitFor<T>(
   what: string,
@@ -93,8 +105,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  fake = await startFakeCyberTipline({ password: CT_PASSWORD });
   server = await startServerProcess({
+    env: { LIFEGUARD_CYBERTIPLINE_PASSWORD: CT_PASSWORD },
     config: {
+      reports: {
+        cybertipline: { environment: 'custom', baseUrl: fake.baseUrl, username: 'esp-user' },
+        reporter: { espService: 'Example Chat', email: 'safety@example.org' },
+      },
       limits: { hashWorkers: 1 },
       actions: { labels: { csam: 'block', spam: 'review' } },
       webhooks: {
@@ -120,7 +138,11 @@ beforeAll(async () => {
     expect(e.status).toBeLessThan(300);
   }
   // Scans of the benign images open a verified-CSAM case and an "other" case with review copies.
-  const s1 = await admin.upload('/v1/scan', readFileSync(bridge.file), { userId: 'acct-17' });
+  csamBytes = readFileSync(bridge.file);
+  const s1 = await admin.upload('/v1/scan', csamBytes, {
+    userId: 'acct-17',
+    upload: JSON.stringify(UPLOAD),
+  });
   expect(s1.status).toBe(200);
   expect(s1.body.verdict).toBe('block');
   csamCase = s1.body.caseId;
@@ -156,6 +178,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await fake?.close();
   await new Promise((r) => receiver?.close(r));
 });
 
@@ -229,8 +252,11 @@ run('review console in Chromium', () => {
     expect(await page.locator('img').count()).toBe(0);
     await page.getByRole('button', { name: 'Allow media again (blurred)' }).click();
 
-    // Decide by keyboard: 1 = confirm CSAM (claims the open case first).
+    // Decide by keyboard: 1 = confirm CSAM (claims the open case first), classified A1.
     const auditBefore = (await admin.json('GET', '/v1/audit?limit=1000')).body.records.length;
+    const classification = page.getByLabel('Industry classification');
+    await classification.selectOption('A1');
+    await classification.blur(); // keys typed into a select are not shortcuts
     await page.keyboard.press('1');
     await waitFor('actioned', async () =>
       (await page.getByTestId('case-state').textContent()) === 'actioned' ? true : undefined,
@@ -249,6 +275,128 @@ run('review console in Chromium', () => {
     for (const t of ['login', 'login_failed', 'media_view', 'decision']) expect(types).toContain(t);
     expect(JSON.stringify(audit)).not.toContain('placeholder report text');
     expect(cspErrors).toEqual([]);
+    await ctx.close();
+  });
+
+  it('reports the confirmed case to NCMEC from the console, and guards its evidence', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1100 } });
+    const page = await ctx.newPage();
+    await login(page, CARA);
+    await page.goto(`${server.url}/#/case/${csamCase}`);
+    await page.getByTestId('case-severity').waitFor();
+    // Nothing was sent by deciding, opening the case or (next) previewing the report.
+    expect(fake.requests).toEqual([]);
+
+    // n opens "Report to NCMEC" from the keyboard.
+    await page.getByRole('button', { name: /^Report to NCMEC/ }).waitFor();
+    await page.keyboard.press('n');
+    await page
+      .getByRole('heading', { name: `Report case #${csamCase} to NCMEC (CyberTipline)` })
+      .waitFor();
+    await page.getByTestId('report-files').waitFor();
+    expect(await page.locator('img, video').count()).toBe(0); // no media on this screen
+    await expect(page.getByTestId('incident-type').textContent()).resolves.toBe(
+      'Child Pornography (possession, manufacture, and distribution)',
+    );
+    await expect(page.getByTestId('report-classification').textContent()).resolves.toMatch(/^A1:/);
+    await expect(page.getByTestId('reported-user').textContent()).resolves.toBe(
+      'acct-17 on Example Chat',
+    );
+    // fileViewedByEsp comes from the recorded full view, and the screen says whose.
+    const viewed = page.getByTestId('file-viewed').first();
+    expect(await viewed.getAttribute('data-value')).toBe('true');
+    await expect(viewed.textContent()).resolves.toMatch(/viewed the whole file \(revealed\)/);
+    // The upload's IP and time, as the platform sent them, are in the report.
+    await expect(page.getByTestId('ip-capture').first().textContent()).resolves.toContain(
+      UPLOAD.ip,
+    );
+    expect(fake.requests).toEqual([]);
+
+    // Explicit confirmation: the button stays disabled until the box is ticked.
+    const send = page.getByRole('button', { name: 'Send the report to NCMEC' });
+    expect(await send.isDisabled()).toBe(true);
+    await page.getByRole('checkbox', { name: /I have checked this report/ }).check();
+    expect(await send.isDisabled()).toBe(false);
+    await shot(page, 'console-report.png');
+    await send.click();
+
+    // Progress, then the report id, from the fake's own answer.
+    const filedId = page.getByTestId('filed-report-id');
+    await filedId.waitFor({ timeout: 30_000 });
+    expect(fake.rejected).toEqual([]);
+    const finished = fake.finished();
+    expect(finished).toHaveLength(1);
+    const reportId = String(finished[0]!.reportId);
+    await expect(filedId.textContent()).resolves.toContain(reportId);
+    await expect(page.getByTestId('submission-state').first().textContent()).resolves.toBe(
+      'finished',
+    );
+    const filed = finished[0]!;
+    expect(filed.document).toContain('<espIdentifier>acct-17</espIdentifier>');
+    expect(filed.document).toContain(`<ipAddress>${UPLOAD.ip}</ipAddress>`);
+    const files = [...filed.files.values()];
+    expect(files).toHaveLength(1);
+    expect(files[0]!.details).toContain('<fileViewedByEsp>true</fileViewedByEsp>');
+    expect(files[0]!.details).toContain('<industryClassification>A1</industryClassification>');
+    expect(files[0]!.details).toContain(
+      `<uploadedToEspTimestamp>${UPLOAD_AT}</uploadedToEspTimestamp>`,
+    );
+    // The sending button is gone for good: one live submission per case.
+    expect(await send.isDisabled()).toBe(true);
+
+    // Back on the case: reported, with the report id.
+    await page.getByRole('button', { name: 'Back to the case' }).click();
+    await waitFor('reported', async () =>
+      (await page.getByTestId('case-state').textContent()) === 'reported' ? true : undefined,
+    );
+    await expect(page.getByTestId('case-report-id').textContent()).resolves.toContain(reportId);
+
+    // Evidence: the child-safety reviewer reads the preserved bytes (integrity-checked)...
+    let media: any;
+    await waitFor('preserved media', async () => {
+      const r = await ctx.request.get(`${server.url}/v1/cases/${csamCase}/evidence`);
+      expect(r.status()).toBe(200);
+      media = (await r.json()).evidence.find((e: any) => e.kind === 'media');
+      return media ?? undefined;
+    });
+    const bytes = await ctx.request.get(`${server.url}/v1/evidence/${media.id}`);
+    expect(bytes.status()).toBe(200);
+    expect(Buffer.from(await bytes.body()).equals(csamBytes)).toBe(true);
+    // ...a plain reviewer is refused by the API.
+    const ritaCtx = await browser.newContext();
+    const ritaPage = await ritaCtx.newPage();
+    await login(ritaPage, RITA);
+    for (const path of [`/v1/evidence/${media.id}`, `/v1/cases/${csamCase}/evidence`]) {
+      const r = await ritaCtx.request.get(`${server.url}${path}`);
+      expect(r.status()).toBe(403);
+    }
+    // Rita's report screen shows no report can be built for her, and nothing more is sent.
+    await ritaPage.goto(`${server.url}/#/case/${csamCase}/report`);
+    await ritaPage.getByTestId('preview-error').waitFor();
+    expect(fake.finished()).toHaveLength(1);
+
+    // The audit log has the view, the decision, the report (confirmed, finished) and both
+    // evidence accesses, and never the credentials.
+    const need = [
+      'media_view',
+      'decision',
+      'report_sent:confirmed',
+      'report_sent:finished',
+      'evidence_access:granted',
+      'evidence_access:refused',
+    ];
+    let seen: string[] = [];
+    await waitFor('audit records', async () => {
+      const records = (await admin.json('GET', '/v1/audit?limit=1000')).body.records;
+      seen = records.map(
+        (r: any) =>
+          `${r.type ?? r.action}${typeof r.data?.phase === 'string' ? `:${r.data.phase}` : ''}` +
+          `${typeof r.data?.result === 'string' ? `:${r.data.result}` : ''}`,
+      );
+      expect(JSON.stringify(records)).not.toContain(CT_PASSWORD);
+      return need.every((n) => seen.some((x) => x.startsWith(n))) ? true : undefined;
+    });
+    await ritaCtx.close();
     await ctx.close();
   });
 
