@@ -92,7 +92,10 @@ describe('planCyberTipReport', () => {
       [false, false],
       [false, false],
     ]);
-    expect(plan.warnings.map((w) => `${w.code} ${w.path}`)).toEqual(['file_not_viewed /files[2]']);
+    expect(plan.warnings.map((w) => `${w.code} ${w.path}`)).toEqual([
+      'reporter_field_missing /report/reporter/companyTemplate',
+      'file_not_viewed /files[2]',
+    ]);
   });
 
   it('puts the classification on Reported files only', () => {

@@ -320,6 +320,17 @@ export function planCyberTipReport(
       message: 'the reporting person needs an email (NCMEC sends its receipt there)',
     });
   }
+  // Coop's field-coverage tests treat these two as required by the XSD (NCMEC's documentation
+  // says only the incident type and time are): warn rather than block (docs/reporting.md).
+  for (const field of ['companyTemplate', 'legalURL'] as const) {
+    if (!profile[field]) {
+      warnings.push({
+        path: `/report/reporter/${field}`,
+        code: 'reporter_field_missing',
+        message: `reports.reporter.${field} is not configured: ROOST Coop always sends it and NCMEC may refuse the report without it`,
+      });
+    }
+  }
   const files: PlannedFile[] = subject.files.map((f, i) => {
     const details = fileDetails(f, subject, full, exif);
     const at = `/files[${i + 1}]`;
