@@ -1,4 +1,9 @@
-/** Test-only: parse XML text into core's {@link XmlElement} with an independent parser. */
+/**
+ * Test-only: parse XML text into core's {@link XmlElement} with an independent parser
+ * (fast-xml-parser), so tests and the fake CyberTipline check what the builder wrote without
+ * trusting its own code. Not exported from the package index: test code imports it as
+ * `@lifeguard/core/testing/xml-parse` (or by relative path inside core).
+ */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { XmlElement } from '../reports/xml.model.js';
 
@@ -15,6 +20,7 @@ const parser = new XMLParser({
   htmlEntities: true,
 });
 
+/** An element without child elements carries its text, `''` when empty. */
 function convert(node: Node): XmlElement | undefined {
   const name = Object.keys(node).find((k) => k !== ':@' && k !== '#text');
   if (name === undefined || name.startsWith('?')) return undefined;
@@ -28,22 +34,27 @@ function convert(node: Node): XmlElement | undefined {
       if (e) children.push(e);
     }
   }
-  return {
-    name,
-    attributes: attrs,
-    children,
-    ...(children.length === 0 && text !== '' ? { text } : {}),
-  };
+  return { name, attributes: attrs, children, ...(children.length === 0 ? { text } : {}) };
 }
 
-/** Parse a document (throws on malformed XML) into its root element. */
-export function parseXml(xml: string): XmlElement {
-  const ok = XMLValidator.validate(xml);
-  if (ok !== true) throw new Error(`malformed XML: ${ok.err.msg}`);
-  const nodes = parser.parse(xml) as Node[];
-  for (const n of nodes) {
+/**
+ * Parse a document into its root element; undefined when it is not well-formed or declares a
+ * DOCTYPE (entity tricks have no place in a report document).
+ */
+export function tryParseXml(xml: string): XmlElement | undefined {
+  if (xml.includes('<!DOCTYPE') || XMLValidator.validate(xml) !== true) return undefined;
+  for (const n of parser.parse(xml) as Node[]) {
     const e = convert(n);
     if (e) return e;
   }
-  throw new Error('no root element');
+  return undefined;
+}
+
+/** Parse a document into its root element; throws on malformed XML or a DOCTYPE. */
+export function parseXml(xml: string): XmlElement {
+  const ok = XMLValidator.validate(xml);
+  if (ok !== true) throw new Error(`malformed XML: ${ok.err.msg}`);
+  const e = tryParseXml(xml);
+  if (!e) throw new Error('no root element, or a DOCTYPE');
+  return e;
 }

@@ -16,7 +16,7 @@ import {
   type ReportIssue,
   type XmlElement,
 } from '@lifeguard/core';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { tryParseXml } from '@lifeguard/core/testing/xml-parse';
 
 /** One report as the fake holds it. */
 export interface FakeReport {
@@ -89,43 +89,7 @@ export interface FakeCyberTipline {
   close(): Promise<void>;
 }
 
-type Node = Record<string, unknown>;
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  processEntities: true,
-  htmlEntities: true,
-});
-
-function convert(node: Node): XmlElement | undefined {
-  const name = Object.keys(node).find((k) => k !== ':@' && k !== '#text');
-  if (name === undefined || name.startsWith('?')) return undefined;
-  const attrs = Object.entries((node[':@'] as Record<string, string> | undefined) ?? {});
-  const children: XmlElement[] = [];
-  let text = '';
-  for (const c of node[name] as Node[]) {
-    if ('#text' in c) text += String(c['#text']);
-    else {
-      const e = convert(c);
-      if (e) children.push(e);
-    }
-  }
-  return { name, attributes: attrs, children, ...(children.length === 0 ? { text } : {}) };
-}
-
-/** Parse XML; undefined when it is not well-formed. */
-function parse(xml: string): XmlElement | undefined {
-  if (xml.includes('<!DOCTYPE') || XMLValidator.validate(xml) !== true) return undefined;
-  for (const n of parser.parse(xml) as Node[]) {
-    const e = convert(n);
-    if (e) return e;
-  }
-  return undefined;
-}
+const parse = tryParseXml;
 
 function child(el: XmlElement, name: string): string | undefined {
   return el.children.find((c) => c.name === name)?.text;
