@@ -1,4 +1,4 @@
-import { ErrorCodes, isLifeguardError, type Job } from '@lifeguard/core';
+import { ErrorCodes, isLifeguardError, type Job, type UploadContext } from '@lifeguard/core';
 import { REPORT_JOB } from '../reports/report.service.js';
 import type { ServerContext } from '../server.context.js';
 import {
@@ -23,6 +23,10 @@ export interface ScanJobPayload {
   readonly url?: string;
   /** Client content id. */
   readonly contentId?: string;
+  /** The uploading account (`userId`). */
+  readonly userId?: string;
+  /** How the upload reached the platform, already checked (`at` in epoch ms). */
+  readonly upload?: UploadContext;
 }
 
 /** Errors worth another attempt: the network or the server was the problem, not the input. */
@@ -146,6 +150,8 @@ export class ScanJobWorker {
       // A re-run after a crash folds the same media into the same case again (count + 1).
       const c = await this.ctx.cases.fromScan(result, matchHitsOf(result), {
         ...(bytes !== undefined ? { bytes } : {}),
+        ...(p.userId !== undefined ? { uploader: p.userId } : {}),
+        ...(p.upload !== undefined ? { upload: p.upload } : {}),
       });
       if (c !== undefined) result = { ...result, caseId: c.caseId };
       // Event id = job id: a job re-run after a crash yields the same event id, so the

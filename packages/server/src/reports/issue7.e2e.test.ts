@@ -292,4 +292,64 @@ describe('issue 7: match -> case -> confirmed -> reported -> evidence, audited',
     );
     expect(JSON.stringify(audit)).not.toContain(PASSWORD);
   }, 60_000);
+  it('keeps the upload context of JSON and asynchronous scans too', async () => {
+    const md5s = ['1'.repeat(32), '2'.repeat(32)];
+    expect((await admin('POST', '/v1/banks', { name: 'more', labels: ['csam'] })).status).toBe(201);
+    expect(
+      (
+        await admin('POST', '/v1/banks/more/entries', {
+          entries: md5s.map((value) => ({ signalType: 'md5', value })),
+        })
+      ).status,
+    ).toBeLessThan(300);
+    await s.ctx.catchUp();
+    const upload = { ip: '2001:db8::45', at: '2026-11-24T10:00:00+01:00', port: 443 };
+    const expected = { ip: upload.ip, port: 443, at: Date.parse('2026-11-24T09:00:00Z') };
+
+    const sync = await admin('POST', '/v1/scan', {
+      hashes: { md5: md5s[0] },
+      userId: 'u_json',
+      upload,
+    });
+    expect(sync.status).toBe(200);
+    const syncCase = String(((await sync.json()) as any).caseId);
+
+    const queued = await admin('POST', '/v1/scan?async=1', {
+      hashes: { md5: md5s[1] },
+      userId: 'u_async',
+      upload,
+    });
+    expect(queued.status).toBe(202);
+    const jobId = ((await queued.json()) as any).jobId;
+    let job: any;
+    for (let i = 0; i < 200; i++) {
+      job = await (await admin('GET', `/v1/jobs/${jobId}`)).json();
+      if (job.state === 'succeeded') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(job.state).toBe('succeeded');
+    const asyncCase = String(job.result.caseId);
+
+    for (const [caseId, uploader] of [
+      [syncCase, 'u_json'],
+      [asyncCase, 'u_async'],
+    ] as const) {
+      const [sg] = await s.ctx.caseStore.signals(caseId, 10);
+      const src = sg!.item.source;
+      expect(src.kind).toBe('hash_match');
+      if (src.kind !== 'hash_match') continue;
+      expect(src.uploader).toBe(uploader);
+      expect(src.upload).toEqual(expected);
+    }
+
+    // Checked before anything is queued: a bad value never reaches the job table.
+    const bad = await admin('POST', '/v1/scan?async=1', {
+      hashes: { md5: md5s[1] },
+      upload: { ip: '10.0.0.1', at: '2026-11-24T10:00:00' },
+    });
+    expect(bad.status).toBe(400);
+    const text = await bad.text();
+    expect(text).toMatch(/upload[./]at/); // the JSON schema names the field
+    expect(text).not.toContain('10.0.0.1');
+  }, 60_000);
 });

@@ -409,6 +409,8 @@ async function enqueueScan(
     keyId: keyOf(request).keyId,
     ...(body.hashes ? { hashes: body.hashes } : { url: body.url! }),
     ...(body.contentId !== undefined ? { contentId: body.contentId } : {}),
+    ...(body.userId !== undefined ? { userId: body.userId } : {}),
+    ...(body.upload !== undefined ? { upload: parseUploadContext(body.upload) } : {}),
   };
   const job = await ctx.jobs.enqueue(
     SCAN_JOB,
