@@ -60,7 +60,15 @@ try {
   const caseIds = [];
   for (let i = 0; i < N; i++) {
     const bytes = readFileSync(images[i % images.length].file);
-    caseIds.push((await confirmedCase(cases, blobs, bytes, { uploader: `u_${i}` })).caseId);
+    // With the upload's IP, port, time and a device id, as a platform sends them with a scan:
+    // the report then carries IP capture events and a deviceId (docs/reporting.md).
+    const upload = {
+      ip: `198.51.100.${(i % 250) + 1}`,
+      port: 40000 + i,
+      at: Date.now() - 3_600_000,
+      devices: [{ idType: 'IMEI', idValue: String(490154203237518 + i) }],
+    };
+    caseIds.push((await confirmedCase(cases, blobs, bytes, { uploader: `u_${i}`, upload })).caseId);
   }
   await store.close();
   const fileBytes = images.slice(0, N).map((im) => readFileSync(im.file).length);
@@ -156,7 +164,20 @@ try {
     console.log(
       `fake: ${fake.finished().length} finished reports, ${fake.rejected.length} rejected documents`,
     );
-    if (fake.finished().length !== N || fake.rejected.length !== 0) process.exitCode = 1;
+    const withIps = fake
+      .finished()
+      .filter(
+        (r) =>
+          r.document.includes('<ipCaptureEvent>') &&
+          [...r.files.values()].every(
+            (file) =>
+              file.details?.includes('<ipCaptureEvent>') && file.details.includes('<deviceId>'),
+          ),
+      ).length;
+    console.log(`fake: ${withIps} reports carried the upload's IP captures and device id`);
+    if (fake.finished().length !== N || fake.rejected.length !== 0 || withIps !== N) {
+      process.exitCode = 1;
+    }
   } finally {
     await stopServer(child);
   }

@@ -4,7 +4,7 @@
  * report is built from. Used by the report tests, the kill test and the benchmark.
  */
 import { createHash } from 'node:crypto';
-import type { Actor, BlobStore, CaseStore } from '@lifeguard/core';
+import type { Actor, BlobStore, CaseStore, UploadContext } from '@lifeguard/core';
 
 /** The reviewer who claims, views and confirms. */
 export const CHILD_SAFETY_ACTOR: Actor = { id: 'user:csr', roles: ['child_safety_reviewer'] };
@@ -19,6 +19,8 @@ export interface ConfirmedCaseOptions {
   readonly uploader?: string;
   /** The acting reviewer (default {@link CHILD_SAFETY_ACTOR}). */
   readonly actor?: Actor;
+  /** How the upload reached the platform (IP, time, devices), if the platform said. */
+  readonly upload?: UploadContext;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function confirmedCase(
               },
             ],
             uploader: opts.uploader ?? 'u_1',
+            ...(opts.upload !== undefined ? { upload: opts.upload } : {}),
           },
         },
         blobKey,
