@@ -1,8 +1,11 @@
 // Hash-sharing feed throughput (issue 7): a publisher `lifeguard serve` process holds a bank
 // of N random PDQ entries; this process, as the subscriber, measures
 //   1. export: every signed page fetched over HTTP, signature verified and parsed;
-//   2. import: those pages' updates applied to a fresh local bank (applyExchangeBatch ->
-//      BankStore.addEntries), the target being >= 50k entries/s;
+//   2. import: those pages' updates applied to a fresh local bank the way the subscriber
+//      does it (consecutive pages merged by coalesceExchangeBatches into imports of up to
+//      100k entries, each applied by applyExchangeBatch -> BankStore.addEntries in one
+//      transaction), the target being >= 50k entries/s; then the same pages applied one by
+//      one (one transaction per page, the path before session 3) into another fresh bank;
 //   3. end to end: a fresh exchange synced from the publisher (fetch + verify + import);
 //   4. tombstones: 10% of the entries removed at the publisher, then an incremental sync.
 // Usage: node bench/sharing.bench.mjs [--n 100000] [--page 10000] [--pg]
@@ -15,7 +18,7 @@ import { loadavg, tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { applyExchangeBatch, parseFeedPage } from '@lifeguard/core';
+import { applyExchangeBatch, coalesceExchangeBatches, parseFeedPage } from '@lifeguard/core';
 import { parsePublicFeedKey, standaloneExchangeService, verifyFeedPage } from '@lifeguard/server';
 import { createStore, KyselyExchangeStore } from '@lifeguard/store';
 import pg from 'pg';
@@ -121,18 +124,37 @@ try {
       `feed bytes: ${(bytes / 1e6).toFixed(1)} MB (${(bytes / N).toFixed(0)} bytes/entry)`,
     );
 
-    // 2. Import only: apply the fetched pages to a fresh SQLite bank.
+    // 2. Import only: apply the fetched pages to a fresh SQLite bank, as ExchangeService
+    //    does (pages merged into large imports), then page by page into another one.
+    async function* pages() {
+      yield* batches;
+    }
+    const importAll = async (store, bank) => {
+      for await (const b of coalesceExchangeBatches(pages()))
+        await applyExchangeBatch(store, bank, b);
+    };
     const sub = await createStore({ dataDir: join(dir, 'sub-import') });
     const local = await sub.createBank({ name: 'from-publisher', source: 'exchange' });
-    await measure('import: applyExchangeBatch into a fresh SQLite bank', N, async () => {
-      for (const b of batches) await applyExchangeBatch(sub, local, b);
-    });
+    await measure(
+      'import: pages merged into 100k-entry transactions, into a fresh SQLite bank',
+      N,
+      () => importAll(sub, local),
+    );
     const count = (await sub.countEntries(local.id)).total;
     if (count !== N) throw new Error(`import stored ${count}, expected ${N}`);
-    await measure('import again (every entry a duplicate)', N, async () => {
-      for (const b of batches) await applyExchangeBatch(sub, local, b);
-    });
+    await measure('import again (every entry a duplicate)', N, () => importAll(sub, local));
     await sub.close();
+    const perPage = await createStore({ dataDir: join(dir, 'sub-import-per-page') });
+    const ppBank = await perPage.createBank({ name: 'from-publisher', source: 'exchange' });
+    await measure(
+      `import page by page (one transaction per ${PAGE}-entry page), into a fresh SQLite bank`,
+      N,
+      async () => {
+        for (const b of batches) await applyExchangeBatch(perPage, ppBank, b);
+      },
+    );
+    await perPage.close();
+    rmSync(join(dir, 'sub-import-per-page'), { recursive: true, force: true });
 
     if (values.pg) {
       const base =
@@ -144,9 +166,11 @@ try {
       try {
         const ps = await createStore({ databaseUrl: base, pgSchema: schema });
         const pb = await ps.createBank({ name: 'from-publisher', source: 'exchange' });
-        await measure('import: applyExchangeBatch into a fresh PostgreSQL bank', N, async () => {
-          for (const b of batches) await applyExchangeBatch(ps, pb, b);
-        });
+        await measure(
+          'import: pages merged into 100k-entry transactions, into a fresh PostgreSQL bank',
+          N,
+          () => importAll(ps, pb),
+        );
         await ps.close();
       } finally {
         await admin.query(`drop schema ${schema} cascade`);

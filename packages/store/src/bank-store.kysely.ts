@@ -333,9 +333,15 @@ export class KyselyBankStore implements BankStore {
     rows: readonly EntryTuple[],
   ): Promise<number> {
     if (this.dialect === 'sqlite') {
-      // `WHERE true` is required: without it SQLite parses ON CONFLICT as a join constraint
-      // (https://www.sqlite.org/lang_upsert.html, "parsing ambiguity").
-      const inserted = await sql<{ id: number }>`
+      // The new rows' ids are all above the highest id before the insert (AUTOINCREMENT ids
+      // only grow, and this transaction holds the write lock), so their change-log rows are
+      // one rowid range scan away: no RETURNING list carried through JavaScript and back as
+      // JSON. `WHERE true` is required: without it SQLite parses ON CONFLICT as a join
+      // constraint (https://www.sqlite.org/lang_upsert.html, "parsing ambiguity").
+      const before =
+        (await sql<{ id: number | null }>`select max(id) as id from lg_bank_entries`.execute(trx))
+          .rows[0]?.id ?? 0;
+      const inserted = await sql`
         insert into lg_bank_entries
           (bank_id, signal_type, value, source_id, classification, metadata, note, enabled, added_at)
         select ${bankId}, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3,
@@ -343,16 +349,15 @@ export class KyselyBankStore implements BankStore {
         from json_each(${JSON.stringify(rows)}) as j
         where true
         order by j.key
-        on conflict (bank_id, signal_type, value) do nothing
-        returning id`.execute(trx);
-      const ids = inserted.rows.map((r) => r.id).sort((x, y) => x - y);
-      if (ids.length > 0) {
+        on conflict (bank_id, signal_type, value) do nothing`.execute(trx);
+      const added = Number(inserted.numAffectedRows ?? 0n);
+      if (added > 0) {
         await sql`
           insert into lg_bank_changes (kind, bank_id, entry_id)
-          select 'entry_upsert', ${bankId}, j.value from json_each(${JSON.stringify(ids)}) as j
-          order by j.key`.execute(trx);
+          select 'entry_upsert', ${bankId}, id from lg_bank_entries where id > ${before}
+          order by id`.execute(trx);
       }
-      return ids.length;
+      return added;
     }
     // PostgreSQL: one round trip; the data-modifying CTE feeds the change log directly.
     const col = (i: number): (string | null)[] => rows.map((row) => row[i] ?? null);

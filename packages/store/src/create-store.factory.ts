@@ -81,6 +81,11 @@ function kyselyFor(opts: StoreOptions): {
   // (bank, type, value) index, and once that index outgrows the cache every insert costs
   // page reads; the larger cache keeps imports into million-entry banks fast.
   sqlite.pragma('cache_size = -65536');
+  // Statement journals (kept while a multi-row INSERT runs inside a transaction, so that
+  // statement alone can be undone) and temporary sort b-trees in memory, not in temp files:
+  // the statement journal of a bank import wrote a copy of every index page it touched to a
+  // temp file (~10% of an import's CPU in the profile).
+  sqlite.pragma('temp_store = MEMORY');
   return {
     db: new Kysely<Schema>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),

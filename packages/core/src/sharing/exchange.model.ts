@@ -61,6 +61,11 @@ export interface ExchangeBatch {
   readonly corrupt?: string;
   /** Signals of types Lifeguard does not hold (PhotoDNA, TMK, ...), skipped and counted. */
   readonly unsupported?: number;
+  /**
+   * How many of the source's pages this batch stands for (default 1): more than one when
+   * consecutive pages were merged into one import (see `coalesceExchangeBatches`).
+   */
+  readonly pages?: number;
 }
 
 /** Running totals of one exchange (persisted with its checkpoint). */

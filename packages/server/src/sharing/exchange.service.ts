@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   applyExchangeBatch,
+  coalesceExchangeBatches,
   EMPTY_EXCHANGE_STATS,
   ErrorCodes,
   isLifeguardError,
@@ -40,7 +41,12 @@ export interface ExchangeServiceOptions {
   readonly warn: (line: string) => void;
   /** Called after a sync changed the local bank (apply it to this process's index now). */
   readonly onChanged?: () => Promise<void>;
-  /** Called after each applied page (CLI progress). */
+  /**
+   * Most updates merged from consecutive pages into one import (default
+   * `IMPORT_TRANSACTION_ENTRIES`, 100k); see `coalesceExchangeBatches`.
+   */
+  readonly importBatchEntries?: number;
+  /** Called after each applied batch of pages (CLI progress). */
   readonly onPage?: (exchange: string, outcome: BatchOutcome, checkpoint: string) => void;
   /** Connector factory (tests inject fakes); default {@link connectorFor}. */
   readonly connector?: (
@@ -119,7 +125,13 @@ export class ExchangeService {
       const exchange = make(rec, await this.exchanges.credentials(rec.id), {
         timeoutMs: this.opts.requestTimeoutMs,
       });
-      for await (const batch of exchange.fetchSince(checkpoint, this.abort.signal)) {
+      // Consecutive pages are merged into large imports (one transaction each); the
+      // checkpoint advances after each merged batch is applied.
+      const batches = coalesceExchangeBatches(
+        exchange.fetchSince(checkpoint, this.abort.signal),
+        this.opts.importBatchEntries,
+      );
+      for await (const batch of batches) {
         const outcome = await applyExchangeBatch(this.store, bank, batch);
         if (batch.corrupt !== undefined) {
           this.metrics.corruptPages.inc({ exchange: name });
