@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { coalesceExchangeBatches } from './exchange.importer.js';
-import type { ExchangeBatch, ExchangeUpdate } from './exchange.model.js';
+import { coalesceExchangeBatches, lastUpdatesInKeyOrder } from './exchange.importer.js';
+import type { ExchangeBatch, ExchangeUpdate, SignalUpdate } from './exchange.model.js';
 
 const add = (c: string): ExchangeUpdate => ({ op: 'add', signalType: 'pdq', value: c.repeat(64) });
 
@@ -81,5 +81,85 @@ describe('coalesceExchangeBatches', () => {
 
   it('yields nothing for an empty source', async () => {
     expect(await collect(coalesceExchangeBatches(source([]), 10))).toEqual([]);
+  });
+});
+
+describe('lastUpdatesInKeyOrder', () => {
+  /** The obvious version: a map keyed by signal (last write wins), sorted by type then value. */
+  function reference(updates: readonly SignalUpdate[]): SignalUpdate[] {
+    const last = new Map<string, SignalUpdate>();
+    for (const u of updates) last.set(`${u.signalType} ${u.value}`, u);
+    return [...last.values()].sort((a, b) =>
+      a.signalType !== b.signalType
+        ? a.signalType < b.signalType
+          ? -1
+          : 1
+        : a.value < b.value
+          ? -1
+          : a.value > b.value
+            ? 1
+            : 0,
+    );
+  }
+
+  // A small deterministic generator, so a failure reproduces.
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const hexOf = (len: number): string =>
+    Array.from({ length: len }, () => '0123456789abcdef'[rnd(16)]).join('');
+
+  it('keeps the last update of each signal, in (type, value) order, with shared prefixes and repeats', () => {
+    for (let round = 0; round < 20; round++) {
+      // Few distinct 7-digit prefixes, so many values collide on the sort key's prefix, and
+      // a small pool of values, so many signals repeat with different ops and fields.
+      const prefixes = Array.from({ length: 5 }, () => hexOf(7));
+      const pool = Array.from({ length: 300 }, (_, i) => {
+        const type = (['pdq', 'md5', 'sha256'] as const)[i % 3]!;
+        const len = type === 'md5' ? 32 : 64;
+        return { type, value: prefixes[rnd(5)]! + hexOf(len - 7) };
+      });
+      const updates: SignalUpdate[] = Array.from({ length: 1500 }, (_, i) => {
+        const p = pool[rnd(pool.length)]!;
+        return {
+          op: rnd(4) === 0 ? 'remove' : 'add',
+          signalType: p.type,
+          value: p.value,
+          sourceId: `s${i}`,
+          ...(rnd(3) === 0 ? { opinion: 'false_positive' as const } : {}),
+        };
+      });
+      expect(lastUpdatesInKeyOrder(updates)).toEqual(reference(updates));
+    }
+  });
+
+  it('orders canonical values like the database index and handles odd values exactly', () => {
+    const u = (value: string, sourceId: string): SignalUpdate => ({
+      op: 'add',
+      signalType: 'pdq',
+      value,
+      sourceId,
+    });
+    const updates = [
+      u('f'.repeat(64), '1'),
+      u('0'.repeat(64), '2'),
+      u('abc', '3'), // not a canonical value: still deduplicated exactly
+      u('0'.repeat(63) + '1', '4'),
+      u('abc', '5'),
+      u('xyz', '6'),
+      u('0'.repeat(64), '7'),
+    ];
+    const out = lastUpdatesInKeyOrder(updates);
+    // Exactly one (the last) update per value; canonical values in index order (values that
+    // are not hex only need to be deduplicated, their place does not matter).
+    expect(out.map((x) => x.sourceId).sort()).toEqual(['1', '4', '5', '6', '7']);
+    expect(out.filter((x) => x.value.length === 64).map((x) => x.sourceId)).toEqual([
+      '7',
+      '4',
+      '1',
+    ]);
+    expect(lastUpdatesInKeyOrder([])).toEqual([]);
   });
 });

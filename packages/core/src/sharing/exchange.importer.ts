@@ -33,6 +33,68 @@ export function updateAdds(update: SignalUpdate, bank: Pick<Bank, 'kind'>): bool
   return true;
 }
 
+/** Batches up to this many updates take the numeric sort (an index takes 20 bits of a key). */
+const NUMERIC_SORT_MAX = 1 << 20;
+
+/**
+ * The last update of each signal in `updates`, in the order of the bank's unique index
+ * (signal type, then value; byte order, which is JavaScript string order for these ASCII
+ * values). Inserting in key order touches the (bank, type, value) index page by page instead
+ * of at random (measured ~15% less CPU per entry at 300k entries on SQLite).
+ *
+ * How: each update gets one float key — the rank of its signal type, the first 7 hex digits
+ * of its value (28 bits) and its position (20 bits) — and the keys are sorted natively
+ * (`Float64Array.prototype.sort`). Updates with equal type and prefix end up next to each
+ * other: a run of them (a repeated signal, or values sharing 7 digits) is ordered by full
+ * value and position, and the last update of each value wins. Equal signals always share a
+ * key prefix, so this is exact for any input; the prefix only decides the order, and for
+ * canonical values (lowercase hex of the type's length) that order is the index's. This
+ * replaced a string-keyed Map and a comparator sort, which were ~18% of an import's CPU.
+ */
+export function lastUpdatesInKeyOrder(updates: readonly SignalUpdate[]): SignalUpdate[] {
+  const n = updates.length;
+  const types = [...new Set(updates.map((u) => u.signalType))].sort();
+  if (n >= NUMERIC_SORT_MAX || types.length > 31) {
+    const last = new Map<string, SignalUpdate>();
+    for (const u of updates) last.set(`${u.signalType}\u0000${u.value}`, u);
+    const keys = [...last.keys()].sort();
+    return keys.map((k) => last.get(k)!);
+  }
+  const rank = new Map(types.map((t, i) => [t, i]));
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = updates[i]!;
+    const prefix = parseInt(u.value.slice(0, 7), 16);
+    keys[i] =
+      (rank.get(u.signalType)! * 2 ** 28 + (prefix >= 0 ? prefix : 0)) * NUMERIC_SORT_MAX + i;
+  }
+  keys.sort();
+  const out: SignalUpdate[] = [];
+  for (let i = 0; i < n;) {
+    const high = Math.floor(keys[i]! / NUMERIC_SORT_MAX);
+    let j = i + 1;
+    while (j < n && Math.floor(keys[j]! / NUMERIC_SORT_MAX) === high) j++;
+    if (j === i + 1) {
+      out.push(updates[keys[i]! % NUMERIC_SORT_MAX]!);
+    } else {
+      const run: number[] = [];
+      for (let k = i; k < j; k++) run.push(keys[k]! % NUMERIC_SORT_MAX);
+      run.sort((a, b) => {
+        const va = updates[a]!.value;
+        const vb = updates[b]!.value;
+        return va < vb ? -1 : va > vb ? 1 : a - b;
+      });
+      for (let k = 0; k < run.length; k++) {
+        const u = updates[run[k]!]!;
+        const next = run[k + 1];
+        if (next === undefined || updates[next]!.value !== u.value) out.push(u);
+      }
+    }
+    i = j;
+  }
+  return out;
+}
+
 /**
  * Apply one exchange batch to a local bank, idempotently: adds of signals already present
  * count as duplicates, removals of absent signals do nothing. Within a batch the last update
@@ -50,7 +112,7 @@ export async function applyExchangeBatch(
   if (batch.corrupt !== undefined) {
     return { pages: 0, added: 0, removed: 0, duplicates: 0, corruptPages: 1, unsupported };
   }
-  const last = new Map<string, SignalUpdate>();
+  const signals: SignalUpdate[] = [];
   const bySource = new Map<EntryOpinion | 'none', string[]>();
   for (const u of batch.updates) {
     if (u.op === 'remove_source') {
@@ -58,21 +120,13 @@ export async function applyExchangeBatch(
       let list = bySource.get(k);
       if (!list) bySource.set(k, (list = []));
       list.push(u.sourceId);
-      continue;
+    } else {
+      signals.push(u);
     }
-    // The last update of a signal wins (its position does not matter: adds are sorted
-    // below, removals are a set).
-    last.set(`${u.signalType}:${u.value}`, u);
   }
-  // Inserting in key order touches the (bank, type, value) index page by page instead of at
-  // random: measured ~15% less CPU per entry at 300k entries on SQLite. The keys sort in
-  // that index's order (signal type, then value; byte order = JavaScript string order for
-  // these ASCII keys); sorting the strings without a comparator function is the fast path.
-  const keys = [...last.keys()].sort();
   const adds: NewBankEntry[] = [];
   const removals = new Map<EntryOpinion | 'none', Signal[]>();
-  for (const key of keys) {
-    const u = last.get(key)!;
+  for (const u of lastUpdatesInKeyOrder(signals)) {
     if (updateAdds(u, bank)) {
       adds.push({
         signalType: u.signalType,
