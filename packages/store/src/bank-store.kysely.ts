@@ -155,6 +155,15 @@ export class KyselyBankStore implements BankStore {
     return this.db;
   }
 
+  /**
+   * SQLite only: the better-sqlite3 connection under {@link kysely}, for adapters with a
+   * prepared-statement fast path (case intake). Use it only while holding Kysely's connection
+   * (`kysely.connection().execute(...)`), so no Kysely query interleaves.
+   */
+  get sqlite(): BetterSqlite3.Database | undefined {
+    return this.sqliteRaw;
+  }
+
   /** Run `fn` in one write transaction (serialised across processes; see PG_CHANGELOG_LOCK). */
   private async write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.writeMutex.run(() => this.writeUnlocked(fn));

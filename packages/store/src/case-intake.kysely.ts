@@ -22,7 +22,14 @@ import { caseOf, sourceJson, type CaseDb, type CasesTable } from './case-store.t
 const HOUR = 3_600_000;
 
 /** Precedence of fold keys when one case matches on several (as core's CaseFolder). */
-const VIA_ORDER: readonly FoldVia[] = ['content_id', 'sha256', 'md5', 'pdq', 'account', 'pdq_near'];
+export const VIA_ORDER: readonly FoldVia[] = [
+  'content_id',
+  'sha256',
+  'md5',
+  'pdq',
+  'account',
+  'pdq_near',
+];
 
 /** The queue columns derived from a summary at `now`: priority, SLA deadline, next rescore. */
 export function queueColumns(
@@ -56,11 +63,13 @@ export function queueColumns(
   };
 }
 
-function moreSevere(a: string, b: CaseSeverity): CaseSeverity {
+/** The more severe of a stored severity and a new one. */
+export function moreSevere(a: string, b: CaseSeverity): CaseSeverity {
   return severityRank(a as CaseSeverity) >= severityRank(b) ? (a as CaseSeverity) : b;
 }
 
-function lower(m: MediaRef | undefined): MediaRef | undefined {
+/** Media hashes in lower case (fold keys and stored columns). */
+export function lower(m: MediaRef | undefined): MediaRef | undefined {
   if (m === undefined) return undefined;
   return {
     ...(m.contentId !== undefined ? { contentId: m.contentId } : {}),

@@ -63,6 +63,7 @@ const report = (sha: string, reporter = 'u1'): CaseSource => ({
 function contract(
   name: string,
   open: () => Promise<{ store: LifeguardStore; cleanup: () => Promise<void> }>,
+  preparedIntake = false,
 ): void {
   describe(`CaseStore contract: ${name}`, () => {
     let store: LifeguardStore;
@@ -73,7 +74,12 @@ function contract(
 
     beforeAll(async () => {
       ({ store, cleanup } = await open());
-      cases = new KyselyCaseStore(store.kysely, store.dialect, DEFAULT_CASE_POLICY);
+      cases = new KyselyCaseStore(
+        store.kysely,
+        store.dialect,
+        DEFAULT_CASE_POLICY,
+        preparedIntake ? store.sqlite : undefined,
+      );
       audit = new KyselyAuditLog(store.kysely, store.dialect, () => T0);
     });
     afterAll(async () => {
@@ -337,13 +343,15 @@ function contract(
   });
 }
 
-contract('SQLite', () => {
+const sqliteStore = () => {
   const dir = mkdtempSync(join(tmpdir(), 'lifeguard-cases-'));
   return createStore({ dataDir: dir }).then((store) => ({
     store,
     cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
   }));
-});
+};
+contract('SQLite, prepared intake', sqliteStore, true);
+contract('SQLite, Kysely intake', sqliteStore, false);
 
 const mode = await pgTestMode();
 if (mode === 'run') {
