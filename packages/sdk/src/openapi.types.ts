@@ -5778,6 +5778,122 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/reports/batch': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Submit several user reports at once (stored together, all or none)
+     * @description A JSON array of 1 to 1000 reports, each as for `POST /v1/reports`. Every report is validated first (any bad one: 400, nothing stored); then all are folded, in order, in one transaction, and the answer comes after it committed: `results[i]` is where report `i` went. Platforms that forward reports in batches save the per-request cost this way.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            reach?: {
+              shares?: number;
+              views?: number;
+            };
+            /** @enum {string} */
+            reason: 'csam' | 'grooming' | 'sextortion' | 'self_harm' | 'harassment' | 'other';
+            reportedAccount?: string;
+            reportedContent?: {
+              contentId?: string;
+              md5?: string;
+              pdq?: string;
+              sha256?: string;
+            };
+            reporter: string;
+            /** @description Free text: stored for reviewers, never logged or sent in webhooks */
+            text?: string;
+          }[];
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              results: {
+                caseId: string;
+                itemId: string;
+                linkedTo?: string[];
+                /** @description True when the signal opened a new case */
+                opened: boolean;
+                signalId: string;
+                /** @description Fold key that joined it, or `opened` */
+                via: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem document (application/problem+json) with a stable LG_ERR_* code */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/scan': {
     parameters: {
       query?: never;

@@ -217,6 +217,40 @@ describe('cases end to end (SQLite)', () => {
     expect(ids).not.toContain(caseId);
   });
 
+  it('takes reports in a batch: folded in order, all stored or none', async () => {
+    const sha = (c: string) => c.repeat(64);
+    const r = await platform.json('POST', '/v1/reports/batch', [
+      { reporter: 'b1', reportedContent: { sha256: sha('1') }, reason: 'other' },
+      { reporter: 'b2', reportedContent: { sha256: sha('1') }, reason: 'self_harm', text: 'words' },
+      { reporter: 'b3', reportedAccount: 'batch-acct', reason: 'harassment' },
+      { reporter: 'b4', reportedContent: { sha256: sha('2') }, reason: 'other' },
+    ]);
+    expect(r.status).toBe(201);
+    const res = r.body.results;
+    expect(res.map((x: any) => x.opened)).toEqual([true, false, true, true]);
+    expect(res[1].caseId).toBe(res[0].caseId);
+    expect(res[1].via).toBe('sha256');
+    const ids: string[] = res.map((x: any) => x.caseId);
+    expect(new Set(ids).size).toBe(3);
+    const c = await reviewer.json('GET', `/v1/cases/${res[0].caseId}`);
+    expect(c.body.case.reports).toBe(2);
+    // One bad report refuses the whole batch before anything is stored.
+    const bad = await platform.json('POST', '/v1/reports/batch', [
+      { reporter: 'b5', reportedContent: { sha256: sha('3') }, reason: 'other' },
+      { reporter: 'b6', reportedContent: { sha256: sha('4') }, reason: 'not-a-reason' },
+    ]);
+    expect(bad.status).toBe(400);
+    const again = await platform.json('POST', '/v1/reports', {
+      reporter: 'b7',
+      reportedContent: { sha256: sha('3') },
+      reason: 'other',
+    });
+    expect(again.body.opened).toBe(true);
+    expect((await platform.json('POST', '/v1/reports/batch', [])).status).toBe(400);
+    // A reviewer's key may not submit reports.
+    expect((await reviewer.json('POST', '/v1/reports/batch', [res[0]])).status).toBe(403);
+  });
+
   it('refuses CSAM-case media to a reviewer without the child-safety role and to an admin key', async () => {
     const d = await childSafety.json('GET', `/v1/cases/${caseId}`);
     const itemId = d.body.items[0].id;

@@ -118,7 +118,12 @@ export class ServerContext {
     this.audit = new KyselyAuditLog(store.kysely, store.dialect);
     // Logins, logouts, failed logins and user changes go to the audit log.
     this.users.events = auditAuthEvents(this.audit);
-    this.caseStore = new KyselyCaseStore(store.kysely, store.dialect, config.cases.policy);
+    this.caseStore = new KyselyCaseStore(
+      store.kysely,
+      store.dialect,
+      config.cases.policy,
+      store.sqlite,
+    );
     this.reports = new ReportService({
       config: config.reports,
       submissions: new KyselyReportSubmissionStore(store.kysely),

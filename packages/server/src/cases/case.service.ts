@@ -37,9 +37,10 @@ export const CASE_SLA_EVENT = 'case.sla_breached';
 /** PDQs read per page when the fold index is rebuilt or follows other processes. */
 const PDQ_PAGE = 50_000;
 
+/** Signals waiting to be folded: one caller's, stored together or not at all. */
 interface Pending {
-  readonly intake: CaseIntake;
-  readonly resolve: (o: CaseIngestOutcome) => void;
+  readonly intakes: readonly CaseIntake[];
+  readonly resolve: (o: CaseIngestOutcome[]) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -57,6 +58,43 @@ export interface ScanOutcome {
   };
   /** The platform's content id. */
   readonly contentId?: string;
+}
+
+/** A user report as a platform forwards it (`POST /v1/reports`). */
+export interface UserReportInput {
+  /** Who reported (the platform's user id). */
+  readonly reporter: string;
+  /** The reported content: content id and/or hashes. */
+  readonly reportedContent?: {
+    readonly contentId?: string;
+    readonly sha256?: string;
+    readonly md5?: string;
+    readonly pdq?: string;
+  };
+  /** The reported account. */
+  readonly reportedAccount?: string;
+  /** Why. */
+  readonly reason: ReportReason;
+  /** Free text (stored for reviewers, never logged). */
+  readonly text?: string;
+  /** Views and shares of the content. */
+  readonly reach?: { readonly views?: number; readonly shares?: number };
+}
+
+function reportItem(input: UserReportInput): CaseItem {
+  return {
+    id: 'new',
+    receivedAt: Date.now(),
+    source: {
+      kind: 'user_report',
+      reporter: input.reporter,
+      reason: input.reason,
+      ...(input.reportedContent !== undefined ? { reportedContent: input.reportedContent } : {}),
+      ...(input.reportedAccount !== undefined ? { reportedAccount: input.reportedAccount } : {}),
+      ...(input.text !== undefined ? { text: new ReportText(input.text) } : {}),
+    },
+    ...(input.reach !== undefined ? { reach: input.reach } : {}),
+  };
 }
 
 /** What the service needs from the process (passed in; no globals). */
@@ -158,16 +196,25 @@ export class CaseService {
    * Fold one signal (validated first: `LG_ERR_INVALID_ARGUMENT` listing bad fields). Resolves
    * once it is stored.
    */
-  submit(intake: CaseIntake): Promise<CaseIngestOutcome> {
-    validateCaseItem(intake.item);
-    return new Promise<CaseIngestOutcome>((resolve, reject) => {
-      this.pending.push({ intake, resolve, reject });
+  async submit(intake: CaseIntake): Promise<CaseIngestOutcome> {
+    return (await this.submitAll([intake]))[0]!;
+  }
+
+  /**
+   * Fold several signals as one unit (all validated first): they go into the same
+   * transaction, in order, so either all are stored or none is. Resolves once they are.
+   */
+  submitAll(intakes: readonly CaseIntake[]): Promise<CaseIngestOutcome[]> {
+    for (const i of intakes) validateCaseItem(i.item);
+    if (intakes.length === 0) return Promise.resolve([]);
+    return new Promise<CaseIngestOutcome[]>((resolve, reject) => {
+      this.pending.push({ intakes, resolve, reject });
       this.draining ??= this.drain().finally(() => {
         this.draining = undefined;
       });
-    }).then((o) => {
-      this.deps.metrics.signal(intake.item.source.kind, o.opened);
-      return o;
+    }).then((out) => {
+      out.forEach((o, i) => this.deps.metrics.signal(intakes[i]!.item.source.kind, o.opened));
+      return out;
     });
   }
 
@@ -175,24 +222,36 @@ export class CaseService {
     // Let the callers of this tick enqueue first, so one transaction takes them all.
     await new Promise<void>((r) => setImmediate(r));
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.deps.config.intakeBatch);
+      // Whole groups, up to intakeBatch signals (a larger group goes alone).
+      let n = 0;
+      let size = 0;
+      while (n < this.pending.length) {
+        const len = this.pending[n]!.intakes.length;
+        if (n > 0 && size + len > this.deps.config.intakeBatch) break;
+        size += len;
+        n++;
+      }
+      const batch = this.pending.splice(0, n);
       try {
         const out = await this.deps.store.ingest(
-          batch.map((b) => b.intake),
+          batch.flatMap((b) => b.intakes),
           this.index,
           Date.now(),
         );
-        batch.forEach((b, i) => b.resolve(out[i]!));
+        let at = 0;
+        for (const b of batch) {
+          b.resolve(out.slice(at, at + b.intakes.length));
+          at += b.intakes.length;
+        }
       } catch (e) {
         if (batch.length === 1) {
           batch[0]!.reject(e);
           continue;
         }
-        // One bad signal must not fail its neighbours: retry them one by one.
+        // One bad group must not fail its neighbours: retry the groups one by one.
         for (const b of batch) {
           try {
-            const [o] = await this.deps.store.ingest([b.intake], this.index, Date.now());
-            b.resolve(o!);
+            b.resolve(await this.deps.store.ingest(b.intakes, this.index, Date.now()));
           } catch (e1) {
             b.reject(e1);
           }
@@ -303,33 +362,16 @@ export class CaseService {
   }
 
   /** A user report (`POST /v1/reports`). The free text is stored, never logged. */
-  report(input: {
-    readonly reporter: string;
-    readonly reportedContent?: {
-      readonly contentId?: string;
-      readonly sha256?: string;
-      readonly md5?: string;
-      readonly pdq?: string;
-    };
-    readonly reportedAccount?: string;
-    readonly reason: ReportReason;
-    readonly text?: string;
-    readonly reach?: { readonly views?: number; readonly shares?: number };
-  }): Promise<CaseIngestOutcome> {
-    const item: CaseItem = {
-      id: 'new',
-      receivedAt: Date.now(),
-      source: {
-        kind: 'user_report',
-        reporter: input.reporter,
-        reason: input.reason,
-        ...(input.reportedContent !== undefined ? { reportedContent: input.reportedContent } : {}),
-        ...(input.reportedAccount !== undefined ? { reportedAccount: input.reportedAccount } : {}),
-        ...(input.text !== undefined ? { text: new ReportText(input.text) } : {}),
-      },
-      ...(input.reach !== undefined ? { reach: input.reach } : {}),
-    };
-    return this.submit({ item });
+  report(input: UserReportInput): Promise<CaseIngestOutcome> {
+    return this.submit({ item: reportItem(input) });
+  }
+
+  /**
+   * Several user reports (`POST /v1/reports/batch`), stored together in one transaction or
+   * not at all; outcomes in input order.
+   */
+  reports(inputs: readonly UserReportInput[]): Promise<CaseIngestOutcome[]> {
+    return this.submitAll(inputs.map((input) => ({ item: reportItem(input) })));
   }
 
   /** A case opened by a staff member. */
