@@ -12,7 +12,20 @@ export function startServer({ bin, dir, configFile, adminKey }) {
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    [bin, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--config', configFile],
+    [
+      // BENCH_SERVER_CPU_PROF=<dir>: write a V8 CPU profile of the server there (node --cpu-prof).
+      ...(process.env.BENCH_SERVER_CPU_PROF
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_CPU_PROF]
+        : []),
+      bin,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir, 'data'),
+      '--config',
+      configFile,
+    ],
     {
       env: { ...process.env, LIFEGUARD_ADMIN_KEY: adminKey, DATABASE_URL: '' },
       stdio: ['ignore', 'pipe', 'inherit'],
