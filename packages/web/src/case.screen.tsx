@@ -10,7 +10,7 @@ import {
 } from './case.types.js';
 import { formatTime, humanise, slaLabel } from './format.util.js';
 import { MediaViewer } from './media.viewer.js';
-import { reportIdOf } from './report.model.js';
+import { confirmedReportable, reportIdOf } from './report.model.js';
 import { CASE_SHORTCUTS, isTyping } from './shortcuts.model.js';
 import { useNow } from './use-now.hook.js';
 
@@ -272,8 +272,11 @@ export function CaseScreen({
   const [classification, setClassification] = useState('');
   const [busy, setBusy] = useState(false);
   const now = useNow(1000);
+  // Only a case confirmed as CSAM, grooming or sextortion can be reported (the server's rule).
   const reportable =
-    mayReport && (detail?.case.state === 'actioned' || detail?.case.state === 'reported');
+    mayReport &&
+    (detail?.case.state === 'actioned' || detail?.case.state === 'reported') &&
+    confirmedReportable(detail.decisions);
 
   const load = useCallback(async () => {
     try {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { explainViewed, isLive, isTerminal, reportIdOf, type PreviewFile } from './report.model.js';
+import {
+  confirmedReportable,
+  explainViewed,
+  isLive,
+  isTerminal,
+  reportIdOf,
+  type PreviewFile,
+} from './report.model.js';
 
 const base: PreviewFile = {
   itemId: '1',
@@ -51,5 +58,16 @@ describe('report screen explanations', () => {
     expect(isTerminal('finishing')).toBe(false);
     expect(isLive('failed')).toBe(false);
     expect(isLive('created')).toBe(true);
+  });
+
+  it('offers a report only for a case last confirmed in a reportable category', () => {
+    const confirm = (category: string) => ({ decision: { kind: 'confirm', category } });
+    expect(confirmedReportable([confirm('csam')])).toBe(true);
+    expect(confirmedReportable([confirm('grooming'), { decision: { kind: 'escalate' } }])).toBe(
+      true,
+    );
+    expect(confirmedReportable([confirm('csam'), confirm('policy_violation')])).toBe(false);
+    expect(confirmedReportable([{ decision: { kind: 'false_positive' } }])).toBe(false);
+    expect(confirmedReportable([])).toBe(false);
   });
 });

@@ -188,3 +188,19 @@ export function reportIdOf(
   }
   return null;
 }
+
+/** Categories a hotline report can be filed for (the server's rule, docs/reporting.md). */
+const REPORTABLE_CATEGORIES: ReadonlySet<string> = new Set(['csam', 'grooming', 'sextortion']);
+
+/** True when the latest confirmation of a case is in a reportable category. */
+export function confirmedReportable(
+  decisions: readonly {
+    readonly decision: { readonly kind: string; readonly category?: string };
+  }[],
+): boolean {
+  for (let i = decisions.length - 1; i >= 0; i--) {
+    const d = decisions[i]!.decision;
+    if (d.kind === 'confirm') return REPORTABLE_CATEGORIES.has(d.category ?? '');
+  }
+  return false;
+}
