@@ -195,7 +195,7 @@ try {
     });
     let report;
     await measure(
-      'end to end: exchange sync (fetch + verify + parse + import + checkpoint per page)',
+      'end to end: exchange sync (fetch + verify + parse + import + checkpoint per merged import)',
       N,
       async () => {
         report = await svc.sync('publisher');
