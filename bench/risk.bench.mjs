@@ -35,14 +35,13 @@ const seed = Number(values.seed);
 const seeds = values.seeds.split(',').map(Number);
 const accounts = Number(values.accounts);
 const rules = DEFAULT_RISK_RULES;
-// The signals added for detection without text (docs/risk.md). "Before" = the same engine with
-// them switched off, i.e. the previous default rules.
+// "Before" = the previous default rules, i.e. the same engine with this session's additions
+// switched off: the block-evasion and growth signals, and the age inference of unknown-age
+// accounts (docs/risk.md). With them off the engine gives exactly the previous results.
 const NEW_SIGNALS = [
-  'private_minor_chat_days_14d',
-  'private_minor_messages_7d',
-  'new_private_minor_messages_7d',
-  'private_minor_escalation',
-  'unanswered_private_minor_messages',
+  'fresh_account_recontact_7d',
+  'probable_minors_contacted_7d',
+  'private_minor_growth',
 ];
 const before = {
   ...rules,
@@ -50,6 +49,7 @@ const before = {
     ...rules.signals,
     ...Object.fromEntries(NEW_SIGNALS.map((n) => [n, { ...rules.signals[n], weight: 0 }])),
   },
+  unknownAge: { ...rules.unknownAge, minorWeight: 0 },
 };
 
 function auc(pos, neg) {

@@ -238,6 +238,10 @@ export interface paths {
                 evidence?: {
                   [key: string]: unknown;
                 }[];
+                /** @description For probable_minors_contacted_7d: unknown-age accounts counted as probable minors, with their known-age contacts */
+                inferred?: {
+                  [key: string]: unknown;
+                }[];
                 signal: string;
                 value: number;
                 weight: number;

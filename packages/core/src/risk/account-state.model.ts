@@ -165,6 +165,12 @@ export class AccountRiskState {
   lastBlockedAt = -1;
   /** Last time this account blocked or reported an adult or unknown-age account (s), -1 if never. */
   blockGivenAt = -1;
+  /**
+   * Accepted contacts whose age band was known when they were accepted: bits 0-14 count them,
+   * bits 15-29 count the minors among them (each saturating at 32,767). Feeds the age inference
+   * of `unknown`-age accounts (docs/risk.md, "Unknown age"). One small integer, no array.
+   */
+  friendBands = 0;
   /** New distinct contacts (approximate beyond the ring: an evicted contact counts again). */
   newContacts = 0;
   /** New distinct minor contacts (same approximation). */
@@ -254,15 +260,35 @@ export class AccountRiskState {
     return false;
   }
 
-  /** Record an accepted contact (oldest is overwritten when full). */
-  addFriend(ref: number): void {
-    if (this.hasFriend(ref)) return;
+  /** Accepted contacts of known age band (see {@link friendBands}). */
+  get knownFriends(): number {
+    return this.friendBands & 0x7fff;
+  }
+
+  /** Of those, minors. */
+  get minorFriends(): number {
+    return (this.friendBands >>> 15) & 0x7fff;
+  }
+
+  /** Count a new accepted contact of band `other` in {@link friendBands}. */
+  noteFriendBand(other: AccountRiskState): void {
+    if (other.band === 'unknown') return;
+    const known = this.friendBands & 0x7fff;
+    const minors = (this.friendBands >>> 15) & 0x7fff;
+    if (known === 0x7fff) return;
+    this.friendBands = known + 1 + ((other.minor ? minors + 1 : minors) << 15);
+  }
+
+  /** Record an accepted contact (oldest is overwritten when full); false if already there. */
+  addFriend(ref: number): boolean {
+    if (this.hasFriend(ref)) return false;
     const f = this.grow(S_INBOUND);
     if (this.friendsLen < FRIEND_CAP) f[S_FRIENDS + this.friendsLen++] = ref;
     else {
       f[S_FRIENDS + this.friendsPos] = ref;
       this.friendsPos = (this.friendsPos + 1) % FRIEND_CAP;
     }
+    return true;
   }
 
   /** True if this account and `other` share an accepted contact. */

@@ -27,6 +27,7 @@ import {
   type AccountRiskState,
 } from './account-state.model.js';
 import type { AgeBand } from './risk-event.model.js';
+import type { RiskRules } from './risk-rules.model.js';
 import type { RiskStateStore } from './risk-state-store.port.js';
 
 /** Seconds in one hour. */
@@ -54,6 +55,22 @@ export function shiftDays(d: Uint32Array, o: number, shift: number): void {
   }
 }
 
+/**
+ * How much `x` counts as a minor in the minor-directed signals of accounts that contact it:
+ * 1 for a declared minor; for an `unknown`-age account with at least `minKnownContacts`
+ * accepted contacts of known age, of which a share of at least `minMinorShare` are minors,
+ * `minorWeight × share` (a probable minor, never a full one); otherwise 0. Read at evaluation
+ * time, like bands.
+ */
+export function minorWeightOf(x: AccountRiskState, inf: RiskRules['unknownAge']): number {
+  if (x.minor) return 1;
+  if (x.band !== 'unknown' || inf.minorWeight === 0) return 0;
+  const known = x.knownFriends;
+  if (known < inf.minKnownContacts) return 0;
+  const share = x.minorFriends / known;
+  return share >= inf.minMinorShare ? inf.minorWeight * share : 0;
+}
+
 function popcount(x: number): number {
   let n = 0;
   for (let v = x >>> 0; v !== 0; v &= v - 1) n++;
@@ -66,6 +83,8 @@ function popcount(x: number): number {
  * half-open interval (now - W, now].
  */
 export interface ContactSummary {
+  // Minor counts below are weighted: a declared minor counts 1, a probable minor (an
+  // unknown-age account, see minorWeightOf) its weight below 1.
   /** Distinct minors first contacted (request or message) in the last hour. */
   minors1h: number;
   /** ... in the last 24 hours. */
@@ -84,6 +103,10 @@ export interface ContactSummary {
   burstAfterBlock: number;
   /** Minors first contacted in the last 7 days who had just blocked/reported another account. */
   recontact7d: number;
+  /** ... of those, contacted while this account was less than 7 days old (createdAt known). */
+  freshRecontact7d: number;
+  /** Unknown-age accounts first contacted in the last 7 days that count as probable minors. */
+  probableMinors7d: number;
   /** Distinct accounts that blocked or reported this one, last 24 h. */
   blockers24h: number;
   /** ... last 7 days. */
@@ -111,6 +134,11 @@ export interface ContactSummary {
   escalation: number;
   /** ... the most messages sent to one such minor since it last wrote back, or -1 if none. */
   unreplied: number;
+  /**
+   * ... the largest growth of messages to one such minor, as a test statistic: (last 7 days -
+   * the 7 before) / sqrt(both + 4), for conversations observed for at least 14 days; -1 if none.
+   */
+  growth: number;
 }
 
 const GAP: Readonly<Record<AgeBand, number>> = {
@@ -126,7 +154,9 @@ export function summarizeContacts(
   s: AccountRiskState,
   now: number,
   store: RiskStateStore,
+  rules: RiskRules,
 ): ContactSummary {
+  const inf = rules.unknownAge;
   const out: ContactSummary = {
     minors1h: 0,
     minors24h: 0,
@@ -137,6 +167,8 @@ export function summarizeContacts(
     maxGap: -1,
     burstAfterBlock: 0,
     recontact7d: 0,
+    freshRecontact7d: 0,
+    probableMinors7d: 0,
     blockers24h: 0,
     blockers7d: 0,
     minorBlockers7d: 0,
@@ -145,6 +177,7 @@ export function summarizeContacts(
     newPrivateMessages7d: -1,
     escalation: -1,
     unreplied: -1,
+    growth: -1,
   };
   const adult = s.band === 'adult';
   const c = s.data;
@@ -152,33 +185,39 @@ export function summarizeContacts(
     for (let i = 0, o = S_CONTACTS; i < s.contactsLen; i++, o += C_STRIDE) {
       // The target's band is read now, not at contact time: an account event may arrive late.
       const other = store.byRef(c[o + C_REF] as number);
-      if (other === undefined || !other.minor) continue;
-      const band = other.band;
+      if (other === undefined) continue;
+      const m = other.minor ? 1 : minorWeightOf(other, inf);
+      if (m === 0) continue;
       const first = c[o + C_FIRST] as number;
       const flags = contactFlags(c, i);
       // Counted by first contact: an established relationship (a coach's team, a parent's
       // child) is not "contacting minors" again every time a message is sent.
       const age = now - first;
       if (age < WEEK) {
-        out.minors7d++;
+        out.minors7d += m;
+        if (!other.minor) out.probableMinors7d++;
         if (age < DAY) {
-          out.minors24h++;
-          if (age < HOUR) out.minors1h++;
+          out.minors24h += m;
+          if (age < HOUR) out.minors1h += m;
         }
       }
       const req = c[o + C_REQ] as number;
-      if (flags & CF_NO_MUTUAL && req > 0 && now - req < WEEK) out.noMutualMinorReq7d++;
+      if (flags & CF_NO_MUTUAL && req > 0 && now - req < WEEK) out.noMutualMinorReq7d += m;
       // Only contacts at least a day old (or already declined) are judged: a request sent a
       // minute ago has not had a chance to be answered, and judging it would make a new coach
       // friending a team look exactly like a spray contacter.
       if (now - first >= DAY || flags & CF_DECLINED) {
-        out.minorsInRing++;
-        if ((flags & CF_ANSWERED) === 0 || flags & CF_DECLINED) out.minorsUnanswered++;
+        out.minorsInRing += m;
+        if ((flags & CF_ANSWERED) === 0 || flags & CF_DECLINED) out.minorsUnanswered += m;
       }
-      if (adult && GAP[band] > out.maxGap) out.maxGap = GAP[band];
+      if (adult && other.minor && GAP[other.band] > out.maxGap) out.maxGap = GAP[other.band];
       if (s.lastBlockedAt >= 0 && first >= s.lastBlockedAt && first - s.lastBlockedAt < DAY)
-        out.burstAfterBlock++;
-      if (flags & CF_RECONTACT && now - first < WEEK) out.recontact7d++;
+        out.burstAfterBlock += m;
+      if (flags & CF_RECONTACT && now - first < WEEK) {
+        out.recontact7d += m;
+        // Block evasion: a brand-new account reaching a minor who just blocked someone.
+        if (s.createdAt >= 0 && first - s.createdAt < WEEK) out.freshRecontact7d += m;
+      }
     }
   }
   const b = s.data;
@@ -187,11 +226,17 @@ export function summarizeContacts(
       const age = now - (b[o + 1] as number);
       if (age < WEEK) {
         out.blockers7d++;
-        if ((b[o] as number) & IN_MINOR) out.minorBlockers7d++;
+        const w = b[o] as number;
+        if (w & IN_MINOR) out.minorBlockers7d++;
+        else {
+          const by = store.byRef(w);
+          if (by !== undefined && by.band === 'unknown')
+            out.minorBlockers7d += minorWeightOf(by, inf);
+        }
         if (age < DAY) out.blockers24h++;
       }
     }
-    if (s.convLen > 0) summarizeConversations(s, b, now, store, out);
+    if (s.convLen > 0) summarizeConversations(s, b, now, store, inf, out);
   }
   return out;
 }
@@ -201,13 +246,17 @@ function summarizeConversations(
   d: Uint32Array,
   now: number,
   store: RiskStateStore,
+  inf: RiskRules['unknownAge'],
   out: ContactSummary,
 ): void {
   const today = Math.floor(now / DAY);
   for (let row = 0, o = S_CONVS; row < s.convLen; row++, o += CV_STRIDE) {
     const partner = store.byRef(d[o + CV_PARTNER] as number);
     // Band read now (a late account event counts); a mutual contact now makes it not private.
-    if (partner === undefined || !partner.minor || s.hasMutual(partner)) continue;
+    if (partner === undefined) continue;
+    // A probable minor (unknown age) counts at its weight: every value below is scaled by it.
+    const m = partner.minor ? 1 : minorWeightOf(partner, inf);
+    if (m === 0 || s.hasMutual(partner)) continue;
     // Align the day tables to today: `lag` days passed since the newest counted day.
     const lag = today - (d[o + CV_DAY] as number);
     const mask = lag >= 32 ? 0 : ((d[o + CV_DAYMASK] as number) << lag) >>> 0;
@@ -221,17 +270,22 @@ function summarizeConversations(
     }
     // Only judged once both weeks were observed: at the start of a conversation (or of the
     // event log) there is no earlier week to compare with.
-    const esc = now - (d[o + CV_SINCE] as number) >= 2 * WEEK ? m7 / (prev7 + 7) : -1;
-    if (days > out.privateChatDays14d) out.privateChatDays14d = days;
-    if (m7 > out.privateMessages7d) out.privateMessages7d = m7;
+    const observed = now - (d[o + CV_SINCE] as number) >= 2 * WEEK;
+    const esc = observed ? (m * m7) / (prev7 + 7) : -1;
+    // Growth as a test statistic (a Poisson-style z score): a rise from 14 to 42 messages a
+    // week scores ~3.1, a steady 28 a week 0 (± ~1.2 from day-to-day noise).
+    const growth = observed ? (m * (m7 - prev7)) / Math.sqrt(m7 + prev7 + 4) : -1;
+    if (m * days > out.privateChatDays14d) out.privateChatDays14d = m * days;
+    if (m * m7 > out.privateMessages7d) out.privateMessages7d = m * m7;
     if (
       (d[o + CV_FLAGS] as number) & CVF_INITIATED &&
       now - (d[o + CV_FIRST] as number) < NEW_RELATIONSHIP &&
-      m7 > out.newPrivateMessages7d
+      m * m7 > out.newPrivateMessages7d
     )
-      out.newPrivateMessages7d = m7;
+      out.newPrivateMessages7d = m * m7;
     if (esc > out.escalation) out.escalation = esc;
-    const un = d[o + CV_UNREPLIED] as number;
+    if (growth > out.growth) out.growth = growth;
+    const un = m * (d[o + CV_UNREPLIED] as number);
     if (un > out.unreplied) out.unreplied = un;
   }
 }

@@ -35,10 +35,10 @@ describe('private adult-to-minor conversation signals', () => {
       ...daily('A', 'm', range(8, 14), 5),
     ]);
     // At day 14 12:00+: last 7 days = days 8..14 = 35; the 7 before = days 1..7 = 7.
-    expect(e.signalValues('A', T + 14 * D + 6 * H).private_minor_escalation).toBeCloseTo(
-      35 / 14,
-      6,
-    );
+    const v = e.signalValues('A', T + 14 * D + 6 * H);
+    expect(v.private_minor_escalation).toBeCloseTo(35 / 14, 6);
+    // Growth: (35 - 7) / sqrt(35 + 7 + 4).
+    expect(v.private_minor_growth).toBeCloseTo(28 / Math.sqrt(46), 6);
   });
 
   it('resets the unanswered count when the minor writes back', () => {

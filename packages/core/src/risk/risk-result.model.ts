@@ -15,6 +15,18 @@ export interface EvidenceSpan {
   readonly eventId?: string;
 }
 
+/** An unknown-age account counted as a probable minor, with the evidence for it. */
+export interface InferredMinor {
+  /** The unknown-age account. */
+  readonly user: string;
+  /** Its accepted contacts of known age that are minors ... */
+  readonly minorContacts: number;
+  /** ... out of its accepted contacts of known age. */
+  readonly knownContacts: number;
+  /** How much it counts as a minor (`unknownAge.minorWeight` × share). */
+  readonly weight: number;
+}
+
 /** One reason behind a score: a signal's value and how much it contributed. */
 export interface RiskReason {
   /** Signal name. */
@@ -29,6 +41,8 @@ export interface RiskReason {
   readonly contribution: number;
   /** Evidence spans for text signals. */
   readonly evidence?: readonly EvidenceSpan[];
+  /** For `probable_minors_contacted_7d`: the unknown-age accounts inferred (at most 5). */
+  readonly inferred?: readonly InferredMinor[];
 }
 
 /** An action the platform can take, with the reason it is recommended. */

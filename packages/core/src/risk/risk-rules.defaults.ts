@@ -23,11 +23,14 @@ export const DEFAULT_RISK_RULES: RiskRules = {
     age_gap: { weight: 0.03, from: 1, to: 3 },
     burst_after_block: { weight: 0.2, from: 1, to: 5 },
     recontact_after_block_7d: { weight: 0.4, from: 0, to: 2 },
+    fresh_account_recontact_7d: { weight: 0.5, from: 0, to: 1 },
+    probable_minors_contacted_7d: { weight: 0.05, from: 0, to: 3 },
     private_minor_chat_days_14d: { weight: 0.1, from: 10, to: 14 },
     private_minor_messages_7d: { weight: 0.25, from: 25, to: 45 },
     new_private_minor_messages_7d: { weight: 0.4, from: 10, to: 30 },
     private_minor_escalation: { weight: 0.15, from: 1.2, to: 2 },
     unanswered_private_minor_messages: { weight: 0.05, from: 6, to: 15 },
+    private_minor_growth: { weight: 0.1, from: 2, to: 3.5 },
     text_age_probe: { weight: 0.05, from: 0, to: 2 },
     text_location_probe: { weight: 0.05, from: 0, to: 2 },
     text_secrecy: { weight: 0.08, from: 0, to: 2 },
@@ -40,6 +43,7 @@ export const DEFAULT_RISK_RULES: RiskRules = {
   },
   minorContactBaseRate: 0.15,
   smoothingPrior: 3,
+  unknownAge: { minKnownContacts: 3, minMinorShare: 0.5, minorWeight: 0.6 },
   conversation: {
     categoryWeights: {
       age_probe: 0.1,

@@ -17,11 +17,14 @@ export const SIGNAL_NAMES = [
   'age_gap',
   'burst_after_block',
   'recontact_after_block_7d',
+  'fresh_account_recontact_7d',
+  'probable_minors_contacted_7d',
   'private_minor_chat_days_14d',
   'private_minor_messages_7d',
   'new_private_minor_messages_7d',
   'private_minor_escalation',
   'unanswered_private_minor_messages',
+  'private_minor_growth',
   'text_age_probe',
   'text_location_probe',
   'text_secrecy',
@@ -89,6 +92,18 @@ export interface RiskRules {
   readonly minorContactBaseRate: number;
   /** Pseudo-count of the smoothing prior of `minor_contact_share` and `unanswered_minor_ratio`. */
   readonly smoothingPrior: number;
+  /**
+   * Age inference for `unknown`-age accounts from their accepted contacts: an unknown-age
+   * account with at least `minKnownContacts` accepted contacts of known age, of which a share
+   * of at least `minMinorShare` are minors, is a _probable minor_ and counts as
+   * `minorWeight × share` of a minor in the minor-directed signals of accounts that contact it.
+   * It is never treated as a minor or an adult outright. `minorWeight` 0 switches it off.
+   */
+  readonly unknownAge: {
+    readonly minKnownContacts: number;
+    readonly minMinorShare: number;
+    readonly minorWeight: number;
+  };
   /** Conversation-level score: weight per text category present, plus a no-mutual start. */
   readonly conversation: {
     readonly categoryWeights: Readonly<Record<TextCategory, number>>;

@@ -45,6 +45,10 @@ describe('parseRiskRules', () => {
     expect(r.interventions.warn_minor).toBe('off');
     expect(r.lexicons.de).toEqual({ secrecy: ['sag es niemandem'] });
     expect(r.patterns).toHaveLength(1);
+    expect(parseRiskRules({ unknownAge: { minorWeight: 0 } }).unknownAge).toEqual({
+      ...DEFAULT_RISK_RULES.unknownAge,
+      minorWeight: 0,
+    });
   });
 
   it('reports every issue with its path and a stable code', () => {
@@ -55,6 +59,7 @@ describe('parseRiskRules', () => {
         levels: { watch: 0.9 },
         signals: { minors_contacted_1h: { weight: 2, from: 3, to: 3 }, nope: {} },
         senderBandFactor: { adult: -1 },
+        unknownAge: { minKnownContacts: 0.5, minMinorShare: 2, other: 1 },
         interventions: { open_case: 'soon' },
         patterns: [
           { category: 'secrecy', source: '(', label: 'x' },
@@ -71,6 +76,9 @@ describe('parseRiskRules', () => {
       'signals.minors_contacted_1h.weight',
       'signals.minors_contacted_1h',
       'signals.nope',
+      'unknownAge.minKnownContacts',
+      'unknownAge.minMinorShare',
+      'unknownAge.other',
       'interventions.open_case',
       'languages',
       'lexicons.en.secrecy',

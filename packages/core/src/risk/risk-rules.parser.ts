@@ -26,6 +26,7 @@ const TOP_KEYS = new Set([
   'signals',
   'minorContactBaseRate',
   'smoothingPrior',
+  'unknownAge',
   'conversation',
   'interventions',
   'languages',
@@ -136,6 +137,20 @@ export function parseRiskRules(input: unknown, base: RiskRules = DEFAULT_RISK_RU
     base.smoothingPrior,
   );
 
+  const unknownAge = { ...base.unknownAge };
+  record(
+    'unknownAge',
+    input.unknownAge,
+    ['minKnownContacts', 'minMinorShare', 'minorWeight'] as const,
+    (k, v, p) => {
+      if (k === 'minKnownContacts') {
+        if (v !== undefined && (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 1000))
+          bad(p, 'must be an integer in [1, 1000]');
+        else if (v !== undefined) unknownAge.minKnownContacts = v as number;
+      } else unknownAge[k] = unitNumber(p, v, 0, 1, unknownAge[k]);
+    },
+  );
+
   const categoryWeights = { ...base.conversation.categoryWeights };
   let noMutualStart = base.conversation.noMutualStart;
   record(
@@ -238,6 +253,7 @@ export function parseRiskRules(input: unknown, base: RiskRules = DEFAULT_RISK_RU
     signals: signals as RiskRules['signals'],
     minorContactBaseRate,
     smoothingPrior,
+    unknownAge,
     conversation: { categoryWeights, noMutualStart },
     interventions,
     languages,

@@ -148,6 +148,22 @@ export const RISK_SIGNALS: readonly RiskSignal[] = [
     compute: ({ summary }) => summary.recontact7d,
   },
   {
+    name: 'fresh_account_recontact_7d',
+    window: '7d, account < 7 days old',
+    explanation:
+      'Minors newly contacted in the last 7 days, while this account was less than 7 days old, who had blocked or reported another adult or unknown-age account in the 7 days before: a new account returning to the people who blocked an old one (block evasion). Needs createdAt.',
+    minorDirected: true,
+    compute: ({ summary, state }) => (state.createdAt < 0 ? undefined : summary.freshRecontact7d),
+  },
+  {
+    name: 'probable_minors_contacted_7d',
+    window: '7d',
+    explanation:
+      'Unknown-age accounts first contacted in the last 7 days that are probable minors (most of their accepted contacts of known age are minors). Each already counts, at its weight below 1, in the other minor-directed signals; this reason names them.',
+    minorDirected: true,
+    compute: ({ summary }) => summary.probableMinors7d,
+  },
+  {
     name: 'private_minor_chat_days_14d',
     window: '14 days (UTC days)',
     explanation:
@@ -189,6 +205,14 @@ export const RISK_SIGNALS: readonly RiskSignal[] = [
       'Most messages sent to one minor without mutual contacts since that minor last wrote back (persistence after non-response).',
     minorDirected: true,
     compute: ({ summary }) => (summary.unreplied < 0 ? undefined : summary.unreplied),
+  },
+  {
+    name: 'private_minor_growth',
+    window: '7 days vs the 7 before',
+    explanation:
+      'Largest growth of messages to one minor without mutual contacts, as a test statistic: (messages in the last 7 days - in the 7 before) / sqrt(both + 4), once the conversation was observed for 14 days. Contact that keeps getting more frequent.',
+    minorDirected: true,
+    compute: ({ summary }) => (summary.growth < 0 ? undefined : summary.growth),
   },
   textSignal('age_probe', 0, 'age probing ("how old are you")'),
   textSignal('location_probe', 1, 'location probing ("what school do you go to")'),

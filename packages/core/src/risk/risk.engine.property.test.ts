@@ -128,8 +128,17 @@ describe('risk engine properties', () => {
         if (x.kind === 'new_account') extra = account('fresh', 'adult', t - 1000, t);
         else {
           if (from === to) return;
-          if (x.kind === 'accept') extra = pair('contact_accept', from, to, t);
-          else {
+          if (x.kind === 'accept') {
+            // Known exception (docs/risk.md): a new accepted contact between an unknown-age
+            // account and a declared minor is evidence about the unknown account's age and can
+            // make it a probable minor (unknown-age.signals.test.ts pins that it does).
+            const unknown = (b: AgeBand | undefined) => b === undefined || b === 'unknown';
+            const minor = (b: AgeBand | undefined) =>
+              b === 'under13' || b === '13-15' || b === '16-17';
+            const [bf, bt] = [w.bands[x.from], w.bands[x.to]];
+            if ((unknown(bf) && minor(bt)) || (unknown(bt) && minor(bf))) return;
+            extra = pair('contact_accept', from, to, t);
+          } else {
             if (w.bands[x.to] !== 'adult') return;
             extra = msg(from, to, t, x.text ? 'hey' : undefined);
           }

@@ -158,9 +158,36 @@ describe('signals, hand-computed windows (window = (now - W, now])', () => {
     ]);
     // m1 counts, m3 (blocked a minor) does not.
     expect(e.signalValues('Y', T + D + MIN).recontact_after_block_7d).toBe(1);
+    // Y was 4 hours old when it reached m1: a fresh account returning to a blocker.
+    expect(e.signalValues('Y', T + D + MIN).fresh_account_recontact_7d).toBe(1);
     // 7 days after its first contact m1 leaves the window; m2 comes 8 days after its block.
     e.ingest(msg('Y', 'm2', T + 8 * D));
     expect(e.signalValues('Y', T + 8 * D).recontact_after_block_7d).toBe(0);
+    expect(e.signalValues('Y', T + 8 * D).fresh_account_recontact_7d).toBe(0);
+  });
+
+  it('fresh-account re-contact needs an account younger than 7 days at the contact', () => {
+    const world = (created: number | null): RiskEvent[] => [
+      account('X', 'adult'),
+      account('Y', 'adult', created),
+      ...minors(2),
+      pair('block', 'm1', 'X', T),
+      pair('block', 'm2', 'X', T),
+      pair('contact_request', 'Y', 'm1', T + D),
+      pair('contact_request', 'Y', 'm2', T + 2 * D),
+    ];
+    // Created 6 days before T: each minor is judged at its own first contact, m1 at an account
+    // age of 7 days (not fresh: the window is < 7 d), m2 at 8 days.
+    const old = run(world(T - 6 * D)).signalValues('Y', T + 2 * D + MIN);
+    expect(old.recontact_after_block_7d).toBe(2);
+    expect(old.fresh_account_recontact_7d).toBe(0);
+    // Created 5.5 days before T: m1 reached at 6.5 days (fresh), m2 at 7.5 days (not).
+    const young = run(world(T - 5.5 * D)).signalValues('Y', T + 2 * D + MIN);
+    expect(young.fresh_account_recontact_7d).toBe(1);
+    // Without createdAt the signal is not computed.
+    expect(run(world(null)).signalValues('Y', T + 2 * D + MIN).fresh_account_recontact_7d).toBe(
+      undefined,
+    );
   });
 
   it('text signals count messages to minors and unknown-age users, with evidence spans', () => {

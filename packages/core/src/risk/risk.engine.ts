@@ -43,12 +43,12 @@ import {
   setContactFlags,
   type AccountRiskState,
 } from './account-state.model.js';
-import { DAY, shiftDays, summarizeContacts, WEEK } from './contact-summary.js';
+import { DAY, minorWeightOf, shiftDays, summarizeContacts, WEEK } from './contact-summary.js';
 import { conversationScoreValue, scoreConversation } from './conversation.score.js';
 import { DedupWindow } from './dedup.window.js';
 import { recommendInterventions } from './interventions.policy.js';
 import { type AgeBand, type MessageEvent, type RiskEvent } from './risk-event.model.js';
-import type { AccountRisk, EvidenceSpan, RiskReason } from './risk-result.model.js';
+import type { AccountRisk, EvidenceSpan, InferredMinor, RiskReason } from './risk-result.model.js';
 import { DEFAULT_RISK_RULES } from './risk-rules.defaults.js';
 import type { RiskLevel, RiskRules, SignalName } from './risk-rules.model.js';
 import { RISK_SIGNALS, type SignalContext } from './risk-signal.catalog.js';
@@ -220,8 +220,9 @@ export class RiskEngine {
       }
       case 'contact_accept': {
         // `from` accepted the request of `to`: both gain a mutual-contact edge.
-        a.addFriend(b.ref);
-        b.addFriend(a.ref);
+        // Known-age accepted contacts feed the age inference of unknown-age accounts.
+        if (a.addFriend(b.ref)) a.noteFriendBand(b);
+        if (b.addFriend(a.ref)) b.noteFriendBand(a);
         this.markAnswered(b, a.ref);
         break;
       }
@@ -266,7 +267,7 @@ export class RiskEngine {
   score(state: AccountRiskState, nowSec: number): number {
     const ctx: SignalContext = {
       state,
-      summary: summarizeContacts(state, nowSec, this.store),
+      summary: summarizeContacts(state, nowSec, this.store, this.rules),
       rules: this.rules,
     };
     const factor = this.rules.senderBandFactor[state.band];
@@ -286,7 +287,7 @@ export class RiskEngine {
   reasons(state: AccountRiskState, nowSec: number): RiskReason[] {
     const ctx: SignalContext = {
       state,
-      summary: summarizeContacts(state, nowSec, this.store),
+      summary: summarizeContacts(state, nowSec, this.store, this.rules),
       rules: this.rules,
     };
     const factor = this.rules.senderBandFactor[state.band];
@@ -306,7 +307,9 @@ export class RiskEngine {
         contribution: roundScore(contribution),
       };
       const ev = this.textEvidenceFor(state, sig.name);
-      out.push(ev === undefined ? reason : { ...reason, evidence: ev });
+      if (sig.name === 'probable_minors_contacted_7d')
+        out.push({ ...reason, inferred: this.inferredMinors(state, nowSec) });
+      else out.push(ev === undefined ? reason : { ...reason, evidence: ev });
     });
     return out.sort((x, y) => y.contribution - x.contribution || (x.signal < y.signal ? -1 : 1));
   }
@@ -324,7 +327,7 @@ export class RiskEngine {
     const nowSec = Math.max(Math.floor(nowMs / 1000), s.lastAt);
     const ctx: SignalContext = {
       state: s,
-      summary: summarizeContacts(s, nowSec, this.store),
+      summary: summarizeContacts(s, nowSec, this.store, this.rules),
       rules: this.rules,
     };
     const out: Partial<Record<SignalName, number>> = {};
@@ -425,10 +428,13 @@ export class RiskEngine {
       c[o + 1] = t;
       c[o + C_LAST] = t;
       c[o + C_REQ] = 0;
+      // Unknown-age targets are flagged too: they count if they are probable minors.
       setContactFlags(
         c,
         i,
-        minor && b.blockGivenAt >= 0 && t - b.blockGivenAt < WEEK ? CF_RECONTACT : 0,
+        (minor || b.band === 'unknown') && b.blockGivenAt >= 0 && t - b.blockGivenAt < WEEK
+          ? CF_RECONTACT
+          : 0,
       );
     }
     const c = a.data!;
@@ -537,9 +543,15 @@ export class RiskEngine {
         }
       }
     }
-    if (!minorTo || BAND_RANK[a.band] <= BAND_RANK[b.band]) return mask !== 0;
-    // Conversation-level state: an adult or unknown-age account writing to a minor, or a
-    // minor writing to a younger minor (bands are self-declared; the sender factor damps it).
+    // Conversation-level state: an adult or unknown-age account writing to a minor or to a
+    // probable minor (unknown age, see minorWeightOf), or a minor writing to a younger minor
+    // (bands are self-declared; the sender factor damps it).
+    if (
+      minorTo
+        ? BAND_RANK[a.band] <= BAND_RANK[b.band]
+        : a.minor || b.band !== 'unknown' || minorWeightOf(b, this.rules.unknownAge) === 0
+    )
+      return mask !== 0;
     const d = a.grow(STATE_WORDS);
     const day = Math.floor(t / DAY);
     let row = a.findConversation(b.ref);
@@ -666,6 +678,27 @@ export class RiskEngine {
       );
     }
     return out.length > 0 ? out : undefined;
+  }
+
+  /** The probable minors among the contacts first reached in the last 7 days (at most 5). */
+  private inferredMinors(s: AccountRiskState, nowSec: number): InferredMinor[] {
+    const out: InferredMinor[] = [];
+    const c = s.data;
+    if (c === null) return out;
+    for (let i = 0, o = S_CONTACTS; i < s.contactsLen && out.length < 5; i++, o += C_STRIDE) {
+      const other = this.store.byRef(c[o] as number);
+      if (other === undefined || other.minor || nowSec - (c[o + C_FIRST] as number) >= WEEK)
+        continue;
+      const w = minorWeightOf(other, this.rules.unknownAge);
+      if (w > 0)
+        out.push({
+          user: other.user,
+          minorContacts: other.minorFriends,
+          knownContacts: other.knownFriends,
+          weight: roundScore(w),
+        });
+    }
+    return out;
   }
 
   private recentMinors(s: AccountRiskState, nowSec: number): string[] {

@@ -62,6 +62,12 @@ const ACCOUNT_RISK = {
           weight: { type: 'number' },
           contribution: { type: 'number' },
           evidence: { type: 'array', items: OPEN_OBJECT },
+          inferred: {
+            type: 'array',
+            description:
+              'For probable_minors_contacted_7d: unknown-age accounts counted as probable minors, with their known-age contacts',
+            items: OPEN_OBJECT,
+          },
         },
       },
     },
