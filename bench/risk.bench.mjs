@@ -29,6 +29,10 @@ const { values } = parseArgs({
     // Also evaluate the previous rules on the first simulator (v1), to show what the
     // simulator's realism changes did on their own.
     'compare-sim': { type: 'boolean', default: false },
+    // Seeds can run in separate processes: `--raw-out F` writes the per-seed results as JSON,
+    // `--raw-in F1,F2,...` prints the tables from such files instead of simulating.
+    'raw-out': { type: 'string' },
+    'raw-in': { type: 'string' },
   },
 });
 const seed = Number(values.seed);
@@ -142,15 +146,31 @@ if (!values['speed-only']) {
     ['after: current rules', 2, rules],
   ];
   const res = new Map(variants.map(([v]) => [v, new Map(scenarios.map(([l]) => [l, []]))]));
-  for (const sd of seeds) {
-    for (const [label, opts] of scenarios) {
-      for (const version of values['compare-sim'] ? [1, 2] : [2]) {
-        const sim = simulate({ seed: sd, accounts, version, ...opts });
-        for (const [v, ver, r] of variants)
-          if (ver === version) res.get(v).get(label).push(evaluate(sim, r));
+  if (values['raw-in'] !== undefined) {
+    const { readFileSync } = await import('node:fs');
+    for (const f of values['raw-in'].split(','))
+      for (const [v, byScenario] of Object.entries(JSON.parse(readFileSync(f, 'utf8'))))
+        for (const [l, xs] of Object.entries(byScenario))
+          res
+            .get(v)
+            ?.get(l)
+            ?.push(...xs);
+  } else {
+    for (const sd of seeds) {
+      for (const [label, opts] of scenarios) {
+        for (const version of values['compare-sim'] ? [1, 2] : [2]) {
+          const sim = simulate({ seed: sd, accounts, version, ...opts });
+          for (const [v, ver, r] of variants)
+            if (ver === version) res.get(v).get(label).push(evaluate(sim, r));
+        }
       }
+      process.stderr.write(`seed ${sd} done\n`);
     }
-    process.stderr.write(`seed ${sd} done\n`);
+  }
+  if (values['raw-out'] !== undefined) {
+    const { writeFileSync } = await import('node:fs');
+    const plain = Object.fromEntries([...res].map(([v, m]) => [v, Object.fromEntries(m)]));
+    writeFileSync(values['raw-out'], JSON.stringify(plain));
   }
   const stat = (xs, f) => {
     const v = xs.map(f);
