@@ -79,6 +79,25 @@ describe('coalesceExchangeBatches', () => {
     expect((err as Error).message).toBe('connection reset');
   });
 
+  it('holds pages no longer than maxHoldMs after the first of them arrived', async () => {
+    let t = 0;
+    async function* slow() {
+      for (let i = 1; i <= 7; i++) {
+        await Promise.resolve();
+        t += 4000; // each page takes 4 s to arrive
+        yield page(String(i), [add(String(i % 10))]);
+      }
+    }
+    const out = await collect(
+      coalesceExchangeBatches(slow(), 1000, { maxHoldMs: 10_000, now: () => t }),
+    );
+    // First pages at 4, 8, 12, 16 s: held 12 s >= 10 s at page 4; then 5-7 until the end.
+    expect(out.map((b) => [b.checkpoint, b.pages ?? 1])).toEqual([
+      ['4', 4],
+      ['7', 3],
+    ]);
+  });
+
   it('yields nothing for an empty source', async () => {
     expect(await collect(coalesceExchangeBatches(source([]), 10))).toEqual([]);
   });

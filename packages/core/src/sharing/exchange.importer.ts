@@ -185,16 +185,22 @@ function standsAlone(batch: ExchangeBatch): boolean {
  * last update of a signal win. Pages that are corrupt or carry source tombstones (which
  * `applyExchangeBatch` applies before the batch's adds) are never merged: the pages before
  * them are yielded first. Pages are held only while the source goes on giving pages (a
- * large initial sync); the last pages are yielded when the source ends, and when the source
- * throws, the pages fetched before the error are yielded before the error is rethrown, so
- * their checkpoint still advances.
+ * large initial sync), and never longer than `maxHoldMs` (default 10 s) after the first of
+ * them arrived, so a slow source still applies and checkpoints its pages (and the sync
+ * renews its lease) at least that often; the last pages are yielded when the source ends,
+ * and when the source throws, the pages fetched before the error are yielded before the
+ * error is rethrown, so their checkpoint still advances.
  */
 export async function* coalesceExchangeBatches(
   source: AsyncIterable<ExchangeBatch>,
   maxUpdates: number = IMPORT_TRANSACTION_ENTRIES,
+  opts: { readonly maxHoldMs?: number; readonly now?: () => number } = {},
 ): AsyncGenerator<ExchangeBatch> {
+  const maxHoldMs = opts.maxHoldMs ?? 10_000;
+  const now = opts.now ?? Date.now;
   let pending: ExchangeBatch[] = [];
   let size = 0;
+  let since = 0;
   const merged = (): ExchangeBatch => {
     const out: ExchangeBatch =
       pending.length === 1
@@ -217,8 +223,10 @@ export async function* coalesceExchangeBatches(
         continue;
       }
       if (pending.length > 0 && size + batch.updates.length > maxUpdates) yield merged();
+      if (pending.length === 0) since = now();
       pending.push(batch);
       size += batch.updates.length;
+      if (now() - since >= maxHoldMs) yield merged();
     }
   } catch (e) {
     if (pending.length > 0) yield merged();
