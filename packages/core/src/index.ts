@@ -51,7 +51,9 @@ export {
   type IngestOutcome,
   type RiskEngineOptions,
   type RiskEngineStats,
+  type RiskEngineSnapshotParts,
 } from './risk/risk.engine.js';
+export * from './risk/risk-snapshot.codec.js';
 export * from './risk/risk-replay.session.js';
 export * from './matching/pdq.index.js';
 export * from './matching/match.model.js';

@@ -11,9 +11,11 @@ export const CONVERSATION_CAP = 4;
 
 // All per-account rings live in ONE Uint32Array (`AccountRiskState.data`), in sections that
 // are allocated lazily in this order (the array grows to the end of the highest section
-// needed, at most four times per account): one typed array costs ~185 bytes of V8 heap on top
-// of its data, so one array instead of five keeps the worst case under 2 KB per account
-// (docs/bench/risk.md). Times are seconds since the epoch (fit 32 bits until 2106).
+// needed, at most four times per account): one typed array costs V8 heap on top of its data,
+// so one array instead of five keeps the worst case near 2 KB per account (docs/bench/risk.md).
+// The arrays are views on shared 64 KiB slabs (`allocStateWords`): a view costs ~97 bytes of
+// heap, an array with its own ArrayBuffer ~185. Times are seconds since the epoch (fit 32 bits
+// until 2106).
 
 /** Offset of the accepted-contacts ring: FRIEND_CAP refs. */
 export const S_FRIENDS = 0;
@@ -141,6 +143,39 @@ export interface TextEvidence {
   readonly eventId: string | undefined;
 }
 
+// --- State arrays: views on shared slabs, with free lists per size for the arrays that grow.
+const SLAB_WORDS = 16_384;
+/** Free arrays kept per size for reuse (a bound on what freed arrays can pin). */
+const FREE_CAP = 1024;
+let slab: ArrayBuffer | null = null;
+let slabUsed = SLAB_WORDS;
+const freeBySize = new Map<number, Uint32Array[]>();
+
+/**
+ * A zeroed Uint32Array of `words` for account state: a view on a shared 64 KiB slab, or a
+ * recycled one of the same size. An array given to {@link releaseStateWords} may be handed to
+ * another account: never keep a reference to an account's `data` across a call that grows it.
+ */
+export function allocStateWords(words: number): Uint32Array {
+  const f = freeBySize.get(words);
+  if (f !== undefined && f.length > 0) return f.pop()!.fill(0);
+  if (words > SLAB_WORDS) return new Uint32Array(words);
+  if (slab === null || slabUsed + words > SLAB_WORDS) {
+    slab = new ArrayBuffer(SLAB_WORDS * 4);
+    slabUsed = 0;
+  }
+  const a = new Uint32Array(slab, slabUsed * 4, words);
+  slabUsed += words;
+  return a;
+}
+
+/** Give back a state array that no account references any more (see {@link allocStateWords}). */
+export function releaseStateWords(a: Uint32Array): void {
+  let f = freeBySize.get(a.length);
+  if (f === undefined) freeBySize.set(a.length, (f = []));
+  if (f.length < FREE_CAP) f.push(a);
+}
+
 /**
  * Bounded risk state of one account: scalar fields plus one lazily grown Uint32Array holding
  * every ring (layout above). Everything is capped, so memory per account does not grow with
@@ -203,18 +238,25 @@ export class AccountRiskState {
   /**
    * @param ref dense integer id given by the store (used inside rings instead of strings)
    * @param user the platform's user id
+   * @param data a state array to adopt (snapshot restore)
    */
   constructor(
     readonly ref: number,
     readonly user: string,
-  ) {}
+    data?: Uint32Array,
+  ) {
+    if (data !== undefined) this.data = data;
+  }
 
   /** The state array grown to at least `words` (section ends: S_INBOUND, S_CONTACTS, ...). */
   grow(words: number): Uint32Array {
     const d = this.data;
     if (d !== null && d.length >= words) return d;
-    const n = new Uint32Array(words);
-    if (d !== null) n.set(d);
+    const n = allocStateWords(words);
+    if (d !== null) {
+      n.set(d);
+      releaseStateWords(d);
+    }
     this.data = n;
     return n;
   }
@@ -231,7 +273,7 @@ export class AccountRiskState {
     if (c === null) return -1;
     const h = this.lastContact;
     if (h < this.contactsLen && c[S_CONTACTS + h * C_STRIDE] === ref) return h;
-    for (let i = 0, o = S_CONTACTS; i < this.contactsLen; i++, o += C_STRIDE)
+    for (let i = 0, o = S_CONTACTS, n = this.contactsLen; i < n; i++, o += C_STRIDE)
       if (c[o] === ref) return (this.lastContact = i);
     return -1;
   }
@@ -240,7 +282,8 @@ export class AccountRiskState {
   findConversation(ref: number): number {
     const c = this.data;
     if (c === null) return -1;
-    for (let i = 0, o = S_CONVS; i < this.convLen; i++, o += CV_STRIDE) if (c[o] === ref) return i;
+    for (let i = 0, o = S_CONVS, n = this.convLen; i < n; i++, o += CV_STRIDE)
+      if (c[o] === ref) return i;
     return -1;
   }
 
@@ -256,7 +299,7 @@ export class AccountRiskState {
   hasFriend(ref: number): boolean {
     const f = this.data;
     if (f === null) return false;
-    for (let i = 0; i < this.friendsLen; i++) if (f[S_FRIENDS + i] === ref) return true;
+    for (let i = 0, n = this.friendsLen; i < n; i++) if (f[S_FRIENDS + i] === ref) return true;
     return false;
   }
 
@@ -295,7 +338,7 @@ export class AccountRiskState {
   hasMutual(other: AccountRiskState): boolean {
     const f = this.data;
     if (f === null || other.friendsLen === 0) return false;
-    for (let i = 0; i < this.friendsLen; i++)
+    for (let i = 0, n = this.friendsLen; i < n; i++)
       if (other.hasFriend(f[S_FRIENDS + i] as number)) return true;
     return false;
   }

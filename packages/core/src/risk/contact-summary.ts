@@ -182,7 +182,7 @@ export function summarizeContacts(
   const adult = s.band === 'adult';
   const c = s.data;
   if (c !== null) {
-    for (let i = 0, o = S_CONTACTS; i < s.contactsLen; i++, o += C_STRIDE) {
+    for (let i = 0, o = S_CONTACTS, n = s.contactsLen; i < n; i++, o += C_STRIDE) {
       // The target's band is read now, not at contact time: an account event may arrive late.
       const other = store.byRef(c[o + C_REF] as number);
       if (other === undefined) continue;
@@ -222,7 +222,7 @@ export function summarizeContacts(
   }
   const b = s.data;
   if (b !== null) {
-    for (let i = 0, o = S_INBOUND; i < s.inboundLen; i++, o += IN_STRIDE) {
+    for (let i = 0, o = S_INBOUND, n = s.inboundLen; i < n; i++, o += IN_STRIDE) {
       const age = now - (b[o + 1] as number);
       if (age < WEEK) {
         out.blockers7d++;

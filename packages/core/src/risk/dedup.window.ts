@@ -32,6 +32,18 @@ export class DedupWindow {
     return false;
   }
 
+  /** Remembered ids with their event times, oldest first, and the newest time (snapshots). */
+  exportEntries(): { readonly newest: number; readonly ids: Array<[string, number]> } {
+    return { newest: this.newest, ids: [...this.ids] };
+  }
+
+  /** Replace the remembered ids by a snapshot's (see {@link exportEntries}). */
+  importEntries(newest: number, ids: ReadonlyArray<readonly [string, number]>): void {
+    this.ids.clear();
+    for (const [k, t] of ids) this.ids.set(k, t);
+    this.newest = newest;
+  }
+
   /** Ids currently remembered. */
   get size(): number {
     return this.ids.size;

@@ -17,6 +17,11 @@ export interface RiskStateStore {
   readonly size: number;
   /** All accounts, in creation order. */
   accounts(): Iterable<AccountRiskState>;
+  /**
+   * Add a restored state (snapshot restore into an empty store): its ref must be the next
+   * ref, i.e. states are adopted in ref order.
+   */
+  adopt(state: AccountRiskState): void;
 }
 
 /** The in-memory {@link RiskStateStore}: a map from user id to state plus a ref table. */
@@ -53,5 +58,14 @@ export class MemoryRiskStateStore implements RiskStateStore {
   /** @inheritdoc */
   accounts(): Iterable<AccountRiskState> {
     return this.refs;
+  }
+
+  /** @inheritdoc */
+  adopt(state: AccountRiskState): void {
+    if (state.ref !== this.refs.length || this.byUser.has(state.user)) {
+      throw new Error('states must be adopted in ref order, each user once');
+    }
+    this.refs.push(state);
+    this.byUser.set(state.user, state);
   }
 }

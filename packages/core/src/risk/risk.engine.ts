@@ -86,6 +86,23 @@ export interface RiskEngineOptions {
   readonly onPeak?: (state: AccountRiskState, score: number, atMs: number) => void;
 }
 
+/** Engine-level state of a snapshot (see {@link RiskEngine.exportSnapshotParts}). */
+export interface RiskEngineSnapshotParts {
+  /** Counters. */
+  readonly stats: RiskEngineStats;
+  /** Latest event time seen (ms). */
+  readonly watermarkMs: number;
+  /** Interned evidence phrases, by ref. */
+  readonly phrases: readonly string[];
+  /** Side table of producer strings (conversation and event ids), oldest first. */
+  readonly side: ReadonlyArray<readonly [number, string]>;
+  /** The dedup window. */
+  readonly dedup: {
+    readonly newest: number;
+    readonly ids: ReadonlyArray<readonly [string, number]>;
+  };
+}
+
 /** What happened to one ingested event. */
 export type IngestOutcome = 'accepted' | 'duplicate';
 
@@ -176,6 +193,38 @@ export class RiskEngine {
     this.activeSignals = RISK_SIGNALS.filter(
       (sig) => this.rules.signals[sig.name].weight !== 0,
     ).map((sig) => ({ sig, ...this.rules.signals[sig.name] }));
+  }
+
+  /**
+   * Engine-level state besides the accounts, for snapshots (`risk-snapshot.codec.ts`): counters,
+   * watermark, interned phrases, the side table of producer strings and the dedup window.
+   */
+  exportSnapshotParts(): RiskEngineSnapshotParts {
+    return {
+      stats: { ...this.stats },
+      watermarkMs: this.watermarkMs,
+      phrases: this.phrases.slice(),
+      side: [...this.side],
+      dedup: this.dedup.exportEntries(),
+    };
+  }
+
+  /** Restore what {@link exportSnapshotParts} returned, into an engine that saw no event. */
+  importSnapshotParts(p: RiskEngineSnapshotParts): void {
+    if (this.stats.accepted !== 0 || this.stats.duplicates !== 0 || this.phrases.length !== 1) {
+      throw new Error('a snapshot is restored into a fresh engine only');
+    }
+    Object.assign(this.stats, p.stats);
+    this.watermarkMs = p.watermarkMs;
+    this.phrases.length = 0;
+    this.phraseRef.clear();
+    p.phrases.forEach((ph, i) => {
+      this.phrases.push(ph);
+      this.phraseRef.set(ph, i);
+    });
+    this.side.clear();
+    for (const [k, v] of p.side) this.side.set(k, v);
+    this.dedup.importEntries(p.dedup.newest, p.dedup.ids);
   }
 
   /** Latest event time seen (ms); "now" for {@link accountRisk}. */
@@ -485,7 +534,7 @@ export class RiskEngine {
 
   private inbound(s: AccountRiskState, from: AccountRiskState, t: number): void {
     const b = s.grow(S_CONTACTS);
-    for (let i = 0, o = S_INBOUND; i < s.inboundLen; i++, o += IN_STRIDE) {
+    for (let i = 0, o = S_INBOUND, n = s.inboundLen; i < n; i++, o += IN_STRIDE) {
       if (((b[o] as number) & ~IN_MINOR) === from.ref) {
         b[o + 1] = t;
         return;
@@ -705,7 +754,7 @@ export class RiskEngine {
     const out: string[] = [];
     const c = s.data;
     if (c === null) return out;
-    for (let i = 0, o = S_CONTACTS; i < s.contactsLen; i++, o += C_STRIDE) {
+    for (let i = 0, o = S_CONTACTS, n = s.contactsLen; i < n; i++, o += C_STRIDE) {
       const other = this.store.byRef(c[o] as number);
       if (other !== undefined && other.minor && nowSec - (c[o + C_LAST] as number) < WEEK)
         out.push(other.user);
