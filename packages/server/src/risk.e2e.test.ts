@@ -61,6 +61,13 @@ async function ndjson(
   return { status: r.status, type: r.headers.get('content-type') ?? '', body: JSON.parse(text) };
 }
 
+/** Value of the metric line starting with `name ` (labels included in `name`). */
+function metricValue(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`metric ${name} not found`);
+  return Number(line.slice(name.length + 1));
+}
+
 function suite(
   name: string,
   setup: () => Promise<{
@@ -209,12 +216,29 @@ function suite(
       expect(plain.status).toBe(415);
     });
 
-    it('rebuilds the same risk after a restart by replaying the log', async () => {
+    it('rebuilds the same risk after a restart from the snapshot written at stop', async () => {
       const before1 = (await api(srv.url, reader).json('GET', '/v1/accounts/g1/risk')).body;
       const before2 = (await api(srv.url, reader).json('GET', '/v1/accounts/g2/risk')).body;
+      const m1 = await (await fetch(`${srv.url}/metrics`)).text();
+      const accepted = metricValue(m1, 'lifeguard_risk_events_total{outcome="accepted"}');
+      expect(accepted).toBeGreaterThan(0);
+      expect(metricValue(m1, 'lifeguard_risk_events_total{outcome="duplicate"}')).toBeGreaterThan(
+        0,
+      );
+      expect(metricValue(m1, 'lifeguard_risk_batches_rejected_total')).toBeGreaterThan(0);
+      expect(metricValue(m1, 'lifeguard_risk_events_since_snapshot')).toBe(accepted);
+      expect(metricValue(m1, 'lifeguard_risk_accounts')).toBeGreaterThan(0);
+      expect(m1).toMatch(/lifeguard_risk_accounts_by_peak_level\{level="critical"\} [1-9]/);
       const adminKey = srv.adminKey;
       await srv.stop();
       srv = await startServerProcess({ config, env, dir, adminKey });
+      const m2 = await (await fetch(`${srv.url}/metrics`)).text();
+      // Restored from the snapshot: nothing replayed.
+      expect(metricValue(m2, 'lifeguard_risk_snapshot_seq')).toBeGreaterThan(0);
+      expect(metricValue(m2, 'lifeguard_risk_events_total{outcome="replayed"}')).toBe(0);
+      expect(metricValue(m2, 'lifeguard_risk_accounts')).toBe(
+        metricValue(m1, 'lifeguard_risk_accounts'),
+      );
       const after1 = await api(srv.url, reader).json('GET', '/v1/accounts/g1/risk');
       const after2 = await api(srv.url, reader).json('GET', '/v1/accounts/g2/risk');
       expect(after1.status).toBe(200);

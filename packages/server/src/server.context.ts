@@ -11,6 +11,7 @@ import {
   KyselyJobQueue,
   KyselyReportSubmissionStore,
   KyselyRiskEventLog,
+  KyselyRiskSnapshotStore,
   KyselyUserStore,
   KyselyWebhookOutbox,
   type LifeguardStore,
@@ -29,6 +30,7 @@ import { CaseService } from './cases/case.service.js';
 import { ServerMetrics } from './metrics/server.metrics.js';
 import { ReportService } from './reports/report.service.js';
 import { RiskIntake } from './risk/risk-intake.service.js';
+import { registerRiskMetrics } from './risk/risk.metrics.js';
 import { loadRiskRules } from './risk/risk-rules.loader.js';
 import { WebhookSender } from './webhooks/webhook.sender.js';
 import { ExchangeService } from './sharing/exchange.service.js';
@@ -114,6 +116,14 @@ export class ServerContext {
     this.risk = new RiskIntake(
       new KyselyRiskEventLog(store.kysely),
       new RiskEngine({ rules: loadRiskRules(config.riskRules) }),
+      {
+        // One writer only: with several `api` processes each engine sees part of the stream.
+        snapshots: config.role === 'all' ? new KyselyRiskSnapshotStore(store.kysely) : undefined,
+        snapshotEvery: config.riskSnapshotEvery,
+        retentionMs: config.riskRetentionDays * 86_400_000,
+        notice,
+        onError: log,
+      },
     );
     this.audit = new KyselyAuditLog(store.kysely, store.dialect);
     // Logins, logouts, failed logins and user changes go to the audit log.
@@ -178,6 +188,7 @@ export class ServerContext {
             config.sharing.feedKeyFile ?? join(config.dataDir, 'feed-signing-key.pem'),
           );
     this.sharingMetrics = new SharingMetrics(this.metrics.registry);
+    registerRiskMetrics(this.metrics.registry, () => this.risk);
     this.exchanges = new ExchangeService(
       store,
       new KyselyExchangeStore(store.kysely),
@@ -265,5 +276,8 @@ export class ServerContext {
     await this.cases.stop();
     await this.sync.stop();
     await this.pool.close();
+    await this.risk
+      .snapshotOnStop()
+      .catch((e: unknown) => this.log('risk snapshot at stop failed', e));
   }
 }

@@ -12,6 +12,7 @@ export * from './bank-action-store.kysely.js';
 export * from './job-queue.kysely.js';
 export * from './webhook-outbox.kysely.js';
 export * from './risk-event-log.kysely.js';
+export * from './risk-snapshot-store.kysely.js';
 export * from './user-store.kysely.js';
 export * from './audit-log.kysely.js';
 export * from './case-store.kysely.js';

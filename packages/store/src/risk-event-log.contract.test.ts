@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, type LifeguardStore } from './create-store.factory.js';
 import { KyselyRiskEventLog } from './risk-event-log.kysely.js';
+import { KyselyRiskSnapshotStore } from './risk-snapshot-store.kysely.js';
 import { createTestSchema, pgTestMode, pgTestUrl } from './testing/pg-test.helper.js';
 
 const body = (n: number): string => JSON.stringify({ type: 'account', user: `u${n}` });
@@ -38,12 +39,12 @@ function contract(
         { id: 'a', atMs: 3, body: body(3) },
         { id: 'b', atMs: 4, body: body(4) },
       ]);
-      expect(a).toEqual({ inserted: [true, true, false, true], insertedCount: 3 });
+      expect(a).toMatchObject({ inserted: [true, true, false, true], insertedCount: 3 });
       const b = await log.append([
         { id: 'b', atMs: 5, body: body(5) },
         { atMs: 6, body: body(6) },
       ]);
-      expect(b).toEqual({ inserted: [false, true], insertedCount: 1 });
+      expect(b).toMatchObject({ inserted: [false, true], insertedCount: 1 });
       expect(await log.count()).toBe(4);
       const all = await log.page(0, 100);
       expect(all.map((r) => r.body)).toEqual([body(1), body(2), body(4), body(6)]);
@@ -61,7 +62,52 @@ function contract(
       }));
       expect((await log.append(rows)).insertedCount).toBe(2500);
       expect(await log.count()).toBe(before + 2500);
-      expect(await log.append([])).toEqual({ inserted: [], insertedCount: 0 });
+      expect(await log.append([])).toEqual({ inserted: [], insertedCount: 0, lastSeq: 0 });
+    });
+
+    it('reports the last seq and prunes only covered events older than the cut-off', async () => {
+      const r = await log.append([
+        { id: 'old-1', atMs: 10, body: body(1) },
+        { atMs: 20, body: body(2) },
+        { atMs: 5_000, body: body(3) },
+      ]);
+      const max = await log.maxSeq();
+      expect(r.lastSeq).toBe(max);
+      const all = await log.page(0, 10_000);
+      const covered = all[all.length - 2]!.seq; // a snapshot up to the event at 20 ms
+      // Old events after the covered position stay, whatever their time.
+      await log.append([{ atMs: 1, body: body(4) }]);
+      const before = await log.count();
+      const pruned = await log.prune(covered, 100);
+      const left = await log.page(0, 10_000);
+      expect(left.length).toBe(before - pruned);
+      expect(pruned).toBeGreaterThanOrEqual(2);
+      for (const row of left) {
+        // Every remaining row is either after the covered position or not older than 100 ms.
+        if (row.seq <= covered) expect(JSON.parse(row.body)).not.toEqual(JSON.parse(body(1)));
+      }
+      expect(left.map((x) => x.body)).toContain(body(3));
+      expect(left.map((x) => x.body)).toContain(body(4));
+      expect(left.map((x) => x.body)).not.toContain(body(2));
+      expect(await log.prune(0, Number.MAX_SAFE_INTEGER)).toBe(0);
+    });
+
+    it('keeps only the newest snapshot, bytes intact', async () => {
+      const snaps = new KyselyRiskSnapshotStore(store.kysely);
+      expect(await snaps.latest()).toBeUndefined();
+      const a = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) & 0xff);
+      await snaps.save(5, 2, a);
+      const b = Uint8Array.from({ length: 1000 }, (_, i) => 255 - (i & 0xff));
+      await snaps.save(9, 3, b);
+      const got = await snaps.latest();
+      expect(got).toMatchObject({ seq: 9, accounts: 3 });
+      expect(Buffer.from(got!.body).equals(Buffer.from(b))).toBe(true);
+      const n = await store.kysely
+        .withTables<{ lg_risk_snapshots: { id: number } }>()
+        .selectFrom('lg_risk_snapshots')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(n.n)).toBe(1);
     });
   });
 }

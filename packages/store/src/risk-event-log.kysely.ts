@@ -37,6 +37,8 @@ export interface AppendResult {
   readonly inserted: readonly boolean[];
   /** Rows stored now. */
   readonly insertedCount: number;
+  /** The highest `seq` stored by this batch, 0 if none. */
+  readonly lastSeq: number;
 }
 
 /** Rows per INSERT statement (3 parameters each stays far below SQLite's 32766 limit). */
@@ -60,8 +62,9 @@ export class KyselyRiskEventLog {
 
   /** Append a batch in one transaction; see {@link AppendResult}. */
   async append(rows: readonly RiskEventLogRow[]): Promise<AppendResult> {
-    if (rows.length === 0) return { inserted: [], insertedCount: 0 };
+    if (rows.length === 0) return { inserted: [], insertedCount: 0, lastSeq: 0 };
     const storedIds = new Set<string>();
+    let lastSeq = 0;
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
         const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
@@ -69,10 +72,11 @@ export class KyselyRiskEventLog {
           .insertInto('lg_risk_events')
           .values(chunk.map((r) => ({ event_id: r.id ?? null, at_ms: r.atMs, body: r.body })))
           .onConflict((oc) => oc.column('event_id').doNothing())
-          .returning('event_id')
+          .returning(['seq', 'event_id'])
           .execute();
         for (const o of out) {
           if (o.event_id !== null) storedIds.add(o.event_id);
+          if (Number(o.seq) > lastSeq) lastSeq = Number(o.seq);
         }
       }
     });
@@ -84,7 +88,7 @@ export class KyselyRiskEventLog {
     });
     let insertedCount = 0;
     for (const x of inserted) if (x) insertedCount++;
-    return { inserted, insertedCount };
+    return { inserted, insertedCount, lastSeq };
   }
 
   /** Up to `limit` events with `seq > afterSeq`, in sequence order (keyset pagination). */
@@ -97,6 +101,29 @@ export class KyselyRiskEventLog {
       .limit(limit)
       .execute();
     return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
+  }
+
+  /** The highest stored `seq`, 0 for an empty log. */
+  async maxSeq(): Promise<number> {
+    const r = await this.db
+      .selectFrom('lg_risk_events')
+      .select((eb) => eb.fn.max('seq').as('m'))
+      .executeTakeFirst();
+    return r?.m === null || r?.m === undefined ? 0 : Number(r.m);
+  }
+
+  /**
+   * Retention: delete events with `seq <= coveredSeq` (the position of a snapshot, so the
+   * engine never needs them again) and event time before `beforeAtMs`. Events after the
+   * snapshot are never deleted, whatever their time. Resolves to the number deleted.
+   */
+  async prune(coveredSeq: number, beforeAtMs: number): Promise<number> {
+    const r = await this.db
+      .deleteFrom('lg_risk_events')
+      .where('seq', '<=', coveredSeq)
+      .where('at_ms', '<', beforeAtMs)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   /** Number of stored events. */

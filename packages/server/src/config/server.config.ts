@@ -195,6 +195,18 @@ export interface ServerConfig {
    * replayed with these rules, so changing them re-scores history at the next start.
    */
   readonly riskRules: string | undefined;
+  /**
+   * Write a snapshot of the risk engine after this many applied events (0: never), so a restart
+   * restores it and replays only the later events (docs/risk.md, "Snapshots and retention").
+   * Role `all` only: with several `api` processes each has its own engine.
+   */
+  readonly riskSnapshotEvery: number;
+  /**
+   * Keep risk events for this many days of event time (0: forever). Older events are deleted
+   * after a snapshot, and only those the snapshot covers; the evidence vault and audits read
+   * conversations from this log, so keep it at least as long as cases take to be decided.
+   */
+  readonly riskRetentionDays: number;
 }
 
 /** Defaults of {@link ServerConfig}. */
@@ -251,6 +263,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = Object.freeze({
   evidence: DEFAULT_EVIDENCE_CONFIG,
   cases: DEFAULT_CASES_CONFIG,
   riskRules: undefined,
+  riskSnapshotEvery: 100_000,
+  riskRetentionDays: 30,
 });
 
 type Json = Record<string, unknown>;
@@ -415,6 +429,12 @@ export function mergeConfig(base: ServerConfig, input: unknown, origin = 'config
   if (input.evidence !== undefined) c.evidence = mergeEvidenceConfig(c.evidence, input.evidence);
   if (input.cases !== undefined) c.cases = parseCasesConfig(input.cases, c.cases);
   if (input.riskRules !== undefined) c.riskRules = str(input.riskRules, 'riskRules');
+  if (input.riskSnapshotEvery !== undefined) {
+    c.riskSnapshotEvery = int(input.riskSnapshotEvery, 'riskSnapshotEvery', 0, 1_000_000_000);
+  }
+  if (input.riskRetentionDays !== undefined) {
+    c.riskRetentionDays = int(input.riskRetentionDays, 'riskRetentionDays', 0, 36_500);
+  }
   return c;
 }
 
@@ -515,6 +535,8 @@ export const CONFIG_ENV: Readonly<Record<string, string>> = {
   LIFEGUARD_LOG_LEVEL: 'logLevel',
   LIFEGUARD_CONSOLE_DIR: 'consoleDir',
   LIFEGUARD_RISK_RULES: 'riskRules',
+  LIFEGUARD_RISK_SNAPSHOT_EVERY: 'riskSnapshotEvery',
+  LIFEGUARD_RISK_RETENTION_DAYS: 'riskRetentionDays',
 };
 
 /** Where {@link loadServerConfig} reads from; every source is optional. */

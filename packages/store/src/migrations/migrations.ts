@@ -8,6 +8,7 @@ import { usersMigration } from './0007-users.migration.js';
 import { evidenceMigration } from './0008-evidence.migration.js';
 import { reportSubmissionsMigration } from './0009-report-submissions.migration.js';
 import { exchangeSourceIdsMigration, exchangesMigration } from './0010-exchanges.migration.js';
+import { riskSnapshotsMigration } from './0011-risk-snapshots.migration.js';
 
 /** The SQL dialects Lifeguard stores run on. */
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -106,6 +107,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '0009_report_submissions': reportSubmissionsMigration(),
     '0010_exchanges': exchangesMigration(dialect),
     '0010_exchanges_source_ids': exchangeSourceIdsMigration(),
+    '0011_risk_snapshots': riskSnapshotsMigration(dialect),
   };
 }
 
