@@ -10,6 +10,7 @@
 //   node bench/events.bench.mjs [--events 300000] [--batch 500] [--concurrency 4] [--text 1]
 // The load generator shares the machine (2 cores here) with the server: numbers are noisy.
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ writeFileSync(
   configFile,
   JSON.stringify({
     logLevel: 'warn',
+    // Keep every event: restart 2 below replays the whole log.
+    riskRetentionDays: 0,
     limits: { rateLimitPerSecond: 1_000_000, rateLimitBurst: 1_000_000, maxJsonBytes: 8 << 20 },
   }),
 );
@@ -90,9 +93,28 @@ const load = os.loadavg();
 await stop(srv.child);
 const dbBytes = statSync(join(dir, 'data', 'lifeguard.db')).size;
 
-// Restart: the engine is rebuilt by replaying the whole log.
+// Restart 1: the server wrote a snapshot at its graceful stop (and every 100,000 events), so
+// the engine is restored from it and replays only the events after it.
+const snapRows = () => {
+  const db = new Database(join(dir, 'data', 'lifeguard.db'));
+  try {
+    return db.prepare('select seq, accounts, length(body) as bytes from lg_risk_snapshots').all();
+  } finally {
+    db.close();
+  }
+};
+const snapshot = snapRows()[0];
 const again = await start();
 await stop(again.child);
+// Restart 2: without snapshots, the engine is rebuilt by replaying the whole log (the time
+// before snapshots existed).
+{
+  const db = new Database(join(dir, 'data', 'lifeguard.db'));
+  db.prepare('delete from lg_risk_snapshots').run();
+  db.close();
+}
+const full = await start();
+await stop(full.child);
 rmSync(dir, { recursive: true, force: true });
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -117,5 +139,9 @@ console.log(
 );
 console.log(`| SQLite file after intake | ${(dbBytes / 2 ** 20).toFixed(0)} MiB |`);
 console.log(
-  `| restart: ready after replaying ${lines.length.toLocaleString('en')} events | ${(again.readyMs / 1000).toFixed(2)} s |`,
+  `| snapshot at stop: accounts, size | ${snapshot ? `${snapshot.accounts}, ${(snapshot.bytes / 2 ** 20).toFixed(1)} MiB` : 'none'} |`,
+);
+console.log(`| restart from the snapshot (ready) | ${(again.readyMs / 1000).toFixed(2)} s |`);
+console.log(
+  `| restart without snapshot: ready after replaying ${lines.length.toLocaleString('en')} events | ${(full.readyMs / 1000).toFixed(2)} s |`,
 );

@@ -63,7 +63,7 @@ export class KyselyRiskSnapshotStore {
       .limit(1)
       .executeTakeFirst();
     if (r === undefined) return undefined;
-    const body = r.body instanceof Uint8Array ? r.body : new Uint8Array(r.body as ArrayBuffer);
-    return { seq: Number(r.seq), createdAt: r.created_at, accounts: r.accounts, body };
+    // Both drivers return a Buffer (a Uint8Array).
+    return { seq: Number(r.seq), createdAt: r.created_at, accounts: r.accounts, body: r.body };
   }
 }
