@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RISK_RULES } from './risk-rules.defaults.js';
-import { account, MIN, msg, pair, T } from './risk-test.fixtures.js';
+import {
+  account,
+  MIN,
+  msg,
+  pair,
+  T,
+  FUZZ_TEXTS as TEXTS,
+  FUZZ_TYPES as TYPES,
+} from './risk-test.fixtures.js';
 import { RiskEngine } from './risk.engine.js';
 import type { AgeBand, RiskEvent } from './risk-event.model.js';
 import {
@@ -12,26 +20,6 @@ import {
 
 // Enough users that rings fill and evict (32 contacts, 16 blockers, 24 friends, 4 conversations).
 const USERS = Array.from({ length: 48 }, (_, i) => `user-${i}`);
-const TEXTS = [
-  undefined,
-  'hey',
-  'how old are you',
-  'keep this between us',
-  'add me on otherapp',
-  'send a photo',
-  "let's meet up",
-  "I'll buy you robux",
-  "you're so mature",
-];
-const TYPES = [
-  'contact_request',
-  'contact_accept',
-  'message',
-  'message',
-  'message',
-  'block',
-  'report',
-] as const;
 
 const worldArb = fc.record({
   bands: fc.array(

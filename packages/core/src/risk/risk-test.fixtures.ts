@@ -12,6 +12,29 @@ export const H = 3_600_000;
 /** One day in ms. */
 export const D = 86_400_000;
 
+/** Message texts for the property tests: none, neutral, and one neutral placeholder per text category. */
+export const FUZZ_TEXTS = [
+  undefined,
+  'hey',
+  'how old are you',
+  'keep this between us',
+  'add me on otherapp',
+  'send a photo',
+  "let's meet up",
+  "I'll buy you robux",
+  "you're so mature",
+];
+/** Event types for the property tests, messages weighted 3x. */
+export const FUZZ_TYPES = [
+  'contact_request',
+  'contact_accept',
+  'message',
+  'message',
+  'message',
+  'block',
+  'report',
+] as const;
+
 const at = (ms: number) => ({ at: new Date(ms).toISOString(), atMs: ms });
 
 /** An account event (created 100 days before T unless given). */

@@ -2,31 +2,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RISK_RULES } from './risk-rules.defaults.js';
 import { RiskReplaySession } from './risk-replay.session.js';
-import { account, MIN, msg, pair, run, T } from './risk-test.fixtures.js';
+import {
+  account,
+  MIN,
+  msg,
+  pair,
+  run,
+  T,
+  FUZZ_TEXTS as TEXTS,
+  FUZZ_TYPES as TYPES,
+} from './risk-test.fixtures.js';
 import { levelOf } from './risk.engine.js';
 import type { AgeBand, RiskEvent } from './risk-event.model.js';
 
 const USERS = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7'];
-const TEXTS = [
-  undefined,
-  'hey',
-  'how old are you',
-  'keep this between us',
-  'add me on otherapp',
-  'send a photo',
-  "let's meet up",
-  "I'll buy you robux",
-  "you're so mature",
-];
-const TYPES = [
-  'contact_request',
-  'contact_accept',
-  'message',
-  'message',
-  'message',
-  'block',
-  'report',
-] as const;
 
 const bandArb = fc.constantFrom<AgeBand | undefined>(
   'under13',
