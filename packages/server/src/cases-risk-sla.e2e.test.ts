@@ -10,12 +10,15 @@
  * levels are lowered in a rules file so the test does not depend on tuned weights.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startServerProcess, type ServerProcess } from './testing/server-process.helper.js';
-import { verifyWebhook } from './webhooks/webhook.signer.js';
+import {
+  startWebhookReceiver,
+  type ReceivedWebhook,
+  type WebhookReceiver,
+} from './testing/webhook-receiver.js';
 
 const SECRET = 'case-sla-webhook-secret-0123456789';
 const MIN = 60_000;
@@ -24,31 +27,16 @@ const SLA_MS = 1500;
 
 describe('risk alert to case, SLA breach webhook (SQLite)', () => {
   let srv: ServerProcess;
-  let hooks: Server;
-  const received: Array<{ valid: boolean; body: any }> = [];
+  let hooks: WebhookReceiver | undefined;
+  let received: ReceivedWebhook[] = [];
   let writer: ReturnType<typeof api>;
   let reader: ReturnType<typeof api>;
   const T = Date.now() - 2 * 60 * MIN;
   const iso = (ms: number) => new Date(ms).toISOString();
 
   beforeAll(async () => {
-    hooks = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        const valid = verifyWebhook(
-          SECRET,
-          String(req.headers['lifeguard-timestamp']),
-          body,
-          String(req.headers['lifeguard-signature']),
-        );
-        received.push({ valid, body: JSON.parse(body) });
-        res.writeHead(200);
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
-    const port = (hooks.address() as { port: number }).port;
+    hooks = await startWebhookReceiver(SECRET);
+    received = hooks.received;
     const rules = join(tmpdir(), `lifeguard-risk-rules-${process.pid}-${Date.now()}.json`);
     writeFileSync(rules, JSON.stringify({ levels: { watch: 0.02, high: 0.05, critical: 0.95 } }));
     srv = await startServerProcess({
@@ -61,7 +49,7 @@ describe('risk alert to case, SLA breach webhook (SQLite)', () => {
           endpoints: [
             {
               name: 'platform',
-              url: `http://127.0.0.1:${port}/hook`,
+              url: hooks.url,
               secret: SECRET,
               verdicts: ['block'],
               cases: true,
@@ -82,7 +70,7 @@ describe('risk alert to case, SLA breach webhook (SQLite)', () => {
 
   afterAll(async () => {
     await srv?.stop();
-    await new Promise<void>((r) => (hooks ? hooks.close(() => r()) : r()));
+    await hooks?.close();
   });
 
   it('opens a grooming case with the risk reasons and evidence spans, then fires the SLA breach', async () => {

@@ -10,7 +10,6 @@
  * with every view recorded and capped; a decision fires the signed `case.action` webhook and
  * grows the audit log. The bank is labelled `csam` for the test only: the images are benign.
  */
-import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { hammingDistance256, parseHash256 } from '@lifeguard/core';
 import { hashImage } from '@lifeguard/media';
@@ -18,7 +17,11 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceImages } from './testing/reference-images.js';
 import { api, startServerProcess, type ServerProcess } from './testing/server-process.helper.js';
-import { verifyWebhook } from './webhooks/webhook.signer.js';
+import {
+  startWebhookReceiver,
+  type ReceivedWebhook,
+  type WebhookReceiver,
+} from './testing/webhook-receiver.js';
 
 const SECRET = 'case-webhook-secret-0123456789';
 const dist = (a: string, b: string) => hammingDistance256(parseHash256(a), parseHash256(b));
@@ -40,8 +43,8 @@ async function pool<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<
 
 describe('cases end to end (SQLite)', () => {
   let srv: ServerProcess;
-  let hooks: Server;
-  const received: Array<{ valid: boolean; body: any }> = [];
+  let hooks: WebhookReceiver | undefined;
+  let received: ReceivedWebhook[] = [];
   let admin: ReturnType<typeof api>;
   let platform: ReturnType<typeof api>;
   let reviewer: ReturnType<typeof api>;
@@ -53,23 +56,8 @@ describe('cases end to end (SQLite)', () => {
   let csKey = '';
 
   beforeAll(async () => {
-    hooks = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        const valid = verifyWebhook(
-          SECRET,
-          String(req.headers['lifeguard-timestamp']),
-          body,
-          String(req.headers['lifeguard-signature']),
-        );
-        received.push({ valid, body: JSON.parse(body) });
-        res.writeHead(200);
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
-    const port = (hooks.address() as { port: number }).port;
+    hooks = await startWebhookReceiver(SECRET);
+    received = hooks.received;
     srv = await startServerProcess({
       config: {
         actions: { labels: { csam: 'block' } },
@@ -80,7 +68,7 @@ describe('cases end to end (SQLite)', () => {
           endpoints: [
             {
               name: 'platform',
-              url: `http://127.0.0.1:${port}/hook`,
+              url: hooks.url,
               secret: SECRET,
               verdicts: ['block'],
             },
@@ -137,7 +125,7 @@ describe('cases end to end (SQLite)', () => {
 
   afterAll(async () => {
     await srv?.stop();
-    await new Promise<void>((r) => (hooks ? hooks.close(() => r()) : r()));
+    await hooks?.close();
   });
 
   it('opens one verified_csam case for a blocked upload, auto-actioned, with a review copy', async () => {
