@@ -167,8 +167,6 @@ async function verify(argv: readonly string[], io: CommandIo): Promise<number> {
 
 /** `lifeguard audit`: verify the hash-chained audit log. */
 export const auditCommand: Command = {
-  name: 'audit',
-  summary: 'verify the hash-chained audit log (tampering: edited, deleted, reordered records)',
   usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv;

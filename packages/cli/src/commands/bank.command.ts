@@ -327,8 +327,6 @@ async function setEnabled(
 
 /** `lifeguard bank ...`: create, list, import, export, enable and disable hash banks. */
 export const bankCommand: Command = {
-  name: 'bank',
-  summary: 'create, list, import, export, enable and disable hash banks',
   usage: USAGE,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values, positionals: pos } = parse(argv);

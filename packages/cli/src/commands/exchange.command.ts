@@ -209,8 +209,6 @@ async function sync(
 
 /** `lifeguard exchange ...`: subscribe to hash-sharing feeds and programs, sync them. */
 export const exchangeCommand: Command = {
-  name: 'exchange',
-  summary: 'subscribe to hash-sharing feeds and programs (NCMEC, StopNCII, ThreatExchange), sync',
   usage: USAGE,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values, positionals: pos } = parse(argv);

@@ -52,8 +52,6 @@ function format(path: string, r: ImageHashes, json: boolean): string {
 
 /** `lifeguard hash`: PDQ / MD5 / SHA-256 of image files, in parallel. */
 export const hashCommand: Command = {
-  name: 'hash',
-  summary: 'hash image files (PDQ, MD5, SHA-256)',
   usage: USAGE,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values, positionals } = parseArgs({

@@ -99,8 +99,6 @@ function textLines(input: string, r: MatchResult): string {
 
 /** `lifeguard match`: look files and hashes up in the banks. */
 export const matchCommand: Command = {
-  name: 'match',
-  summary: 'match images or hashes against the hash banks',
   usage: USAGE,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values, positionals } = parseArgs({

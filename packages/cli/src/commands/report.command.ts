@@ -114,8 +114,6 @@ function readBundle(file: string): Buffer {
 
 /** `lifeguard report`: signed, encrypted export bundles of hotline reports. */
 export const reportCommand: Command = {
-  name: 'report',
-  summary: 'Hotline report export bundles: keygen, create, verify, open',
   usage: USAGE,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const [group, sub, ...rest] = argv;

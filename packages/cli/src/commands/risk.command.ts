@@ -170,8 +170,6 @@ async function replay(argv: readonly string[], io: CommandIo): Promise<number> {
 
 /** `lifeguard risk`: backtest the grooming-risk rules on an event file. */
 export const riskCommand: Command = {
-  name: 'risk',
-  summary: 'Grooming-risk engine: replay an event file, print alerts with reasons',
   usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv;

@@ -24,8 +24,6 @@ installed). SIGINT / SIGTERM stop accepting connections and drain in-flight requ
 
 /** `lifeguard serve`: the scanning service. */
 export const serveCommand: Command = {
-  name: 'serve',
-  summary: 'Run the scanning service (HTTP API)',
   usage: USAGE,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values } = parseArgs({

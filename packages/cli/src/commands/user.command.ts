@@ -56,8 +56,6 @@ function roleList(v: string | undefined, io: CommandIo): string[] | undefined {
 
 /** `lifeguard user`: console user administration on the data store. */
 export const userCommand: Command = {
-  name: 'user',
-  summary: 'Manage console users (add, list, passwd, roles, disable, enable, totp-reset)',
   usage: USAGE,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values, positionals } = parseArgs({

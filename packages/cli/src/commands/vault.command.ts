@@ -70,8 +70,6 @@ async function rewrapWithBar(
 
 /** `lifeguard vault`: master keys, rotation, re-wrap and verification of the evidence vault. */
 export const vaultCommand: Command = {
-  name: 'vault',
-  summary: 'Evidence vault keys: rotate, re-wrap, verify',
   usage: USAGE,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const [sub, ...rest] = argv;
