@@ -1,5 +1,6 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_RISK_RULES,
@@ -91,13 +92,9 @@ async function replay(argv: readonly string[], io: CommandIo): Promise<number> {
   const emit = (e: RiskEvent): void => session.ingest(e);
   const progress = new ProgressBar(io.stderr, undefined, 'risk replay');
 
-  const stream = createReadStream(file, { encoding: 'utf8' });
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', reject);
-  });
+  let fd: number;
   try {
-    await opened;
+    fd = openSync(file, 'r');
   } catch (e) {
     throw new LifeguardError(
       ErrorCodes.READ_FAILED,
@@ -124,30 +121,53 @@ async function replay(argv: readonly string[], io: CommandIo): Promise<number> {
     buffer.push(r.event, emit);
     if ((lineNo & 1023) === 0) progress.tick(1024);
   };
-  // Split chunks into lines by hand: `readline` costs about as much as parsing the events.
+  // Read synchronously in 64 KiB chunks and split lines by hand: the replay is CPU-bound, and
+  // awaiting a stream's chunks left the core idle between reads (~6 % of the run), while
+  // `readline` costs about as much as parsing the events. (Larger chunks make strings that V8
+  // allocates outside its regular heap, one mapping each: more system time, not less.)
+  const chunk = Buffer.allocUnsafe(1 << 16);
+  const decoder = new StringDecoder('utf8');
   let rest = '';
   let skipping = false; // inside an over-long line, dropping until its newline
-  for await (const chunk of stream as AsyncIterable<string>) {
-    const s = rest.length > 0 ? rest + chunk : chunk;
-    let start = 0;
-    let nl: number;
-    while ((nl = s.indexOf('\n', start)) >= 0) {
-      const end = nl > start && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      if (skipping) {
-        skipping = false;
-        lineNo++;
-      } else handle(s.slice(start, end));
-      start = nl + 1;
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (e) {
+        throw new LifeguardError(
+          ErrorCodes.READ_FAILED,
+          `cannot read ${file}`,
+          { path: file },
+          { cause: e },
+        );
+      }
+      if (n === 0) break;
+      const text = decoder.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+      const s = rest.length > 0 ? rest + text : text;
+      let start = 0;
+      let nl: number;
+      while ((nl = s.indexOf('\n', start)) >= 0) {
+        const end = nl > start && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        if (skipping) {
+          skipping = false;
+          lineNo++;
+        } else handle(s.slice(start, end));
+        start = nl + 1;
+      }
+      rest = s.slice(start);
+      if (rest.length > MAX_LINE && !skipping) {
+        // Report the over-long line once and drop it up to its newline (bounded memory).
+        handle(rest);
+        lineNo--;
+        skipping = true;
+      }
+      if (skipping) rest = '';
     }
-    rest = s.slice(start);
-    if (rest.length > MAX_LINE && !skipping) {
-      // Report the over-long line once and drop it up to its newline (bounded memory).
-      handle(rest);
-      lineNo--;
-      skipping = true;
-    }
-    if (skipping) rest = '';
+  } finally {
+    closeSync(fd);
   }
+  rest += decoder.end();
   if (!skipping && rest.length > 0) handle(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
   else if (skipping) lineNo++;
   buffer.flush(emit);

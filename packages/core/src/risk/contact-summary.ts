@@ -149,36 +149,44 @@ const GAP: Readonly<Record<AgeBand, number>> = {
   unknown: 0,
 };
 
-/** Compute the {@link ContactSummary} of `s` at time `now` (seconds). */
+/** Reset `out` to the summary of an account with nothing in its rings ("-1 if none" fields at -1). */
+export function resetSummary(out: ContactSummary): ContactSummary {
+  out.minors1h = 0;
+  out.minors24h = 0;
+  out.minors7d = 0;
+  out.noMutualMinorReq7d = 0;
+  out.minorsInRing = 0;
+  out.minorsUnanswered = 0;
+  out.maxGap = -1;
+  out.burstAfterBlock = 0;
+  out.recontact7d = 0;
+  out.freshRecontact7d = 0;
+  out.probableMinors7d = 0;
+  out.blockers24h = 0;
+  out.blockers7d = 0;
+  out.minorBlockers7d = 0;
+  out.privateChatDays14d = -1;
+  out.privateMessages7d = -1;
+  out.newPrivateMessages7d = -1;
+  out.escalation = -1;
+  out.unreplied = -1;
+  out.growth = -1;
+  return out;
+}
+
+/**
+ * Compute the {@link ContactSummary} of `s` at time `now` (seconds), into `out` when given (the
+ * engine reuses one object: it summarizes on almost every other event).
+ */
 export function summarizeContacts(
   s: AccountRiskState,
   now: number,
   store: RiskStateStore,
   rules: RiskRules,
+  out: ContactSummary = resetSummary({} as ContactSummary),
 ): ContactSummary {
   const inf = rules.unknownAge;
-  const out: ContactSummary = {
-    minors1h: 0,
-    minors24h: 0,
-    minors7d: 0,
-    noMutualMinorReq7d: 0,
-    minorsInRing: 0,
-    minorsUnanswered: 0,
-    maxGap: -1,
-    burstAfterBlock: 0,
-    recontact7d: 0,
-    freshRecontact7d: 0,
-    probableMinors7d: 0,
-    blockers24h: 0,
-    blockers7d: 0,
-    minorBlockers7d: 0,
-    privateChatDays14d: -1,
-    privateMessages7d: -1,
-    newPrivateMessages7d: -1,
-    escalation: -1,
-    unreplied: -1,
-    growth: -1,
-  };
+  resetSummary(out);
   const adult = s.band === 'adult';
   const c = s.data;
   if (c !== null) {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseIsoTimeMs, parseRiskEvent, parseRiskEventLine } from './risk-event.parser.js';
+import {
+  daysFromCivil,
+  parseIsoTimeMs,
+  parseRiskEvent,
+  parseRiskEventLine,
+} from './risk-event.parser.js';
 
 const ok = (line: string) => {
   const r = parseRiskEventLine(line);
@@ -126,6 +131,45 @@ describe('parseIsoTimeMs', () => {
     ]) {
       expect(parseIsoTimeMs(s)).toBe(Date.parse(s));
     }
+  });
+
+  it('agrees with Date.parse on random times from 1970 to 2400, every zone form', () => {
+    // Seeded LCG: reproducible, covers leap days, month ends and century years.
+    let x = 12345;
+    const next = (n: number): number => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x % n;
+    };
+    const p2 = (n: number): string => String(n).padStart(2, '0');
+    for (let i = 0; i < 20_000; i++) {
+      const ms = next(430 * 365) * 86_400_000 + next(86_400_000);
+      const iso = new Date(ms).toISOString(); // 'YYYY-MM-DDTHH:MM:SS.mmmZ'
+      const zone = next(3);
+      const off = next(24 * 60) - 12 * 60;
+      const s =
+        zone === 0
+          ? iso
+          : zone === 1
+            ? iso.slice(0, 19) + 'Z'
+            : `${iso.slice(0, 23)}${off < 0 ? '-' : '+'}${p2(Math.floor(Math.abs(off) / 60))}:${p2(Math.abs(off) % 60)}`;
+      const want = Date.parse(s);
+      expect(parseIsoTimeMs(s)).toBe(want >= 0 ? want : undefined);
+    }
+  });
+
+  it('counts days like Date.UTC, also across the 1900/2000/2100 century rules', () => {
+    for (const [y, m, d] of [
+      [1970, 1, 1],
+      [1999, 12, 31],
+      [2000, 2, 29],
+      [2100, 3, 1],
+      [2400, 2, 29],
+      [2026, 12, 7],
+    ] as const) {
+      expect(daysFromCivil(y, m, d) * 86_400_000).toBe(Date.UTC(y, m - 1, d));
+    }
+    // Years below 100 are taken literally (Date.UTC would read 0099 as 1999).
+    expect(parseIsoTimeMs('0099-01-01T00:00:00Z')).toBeUndefined();
   });
 
   it.each([

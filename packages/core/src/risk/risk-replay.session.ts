@@ -1,5 +1,5 @@
 import type { AccountRiskState } from './account-state.model.js';
-import { levelOf, RiskEngine, roundScore } from './risk.engine.js';
+import { levelOf, RiskEngine, roundScore, type ReasonsCapture } from './risk.engine.js';
 import type { RiskEvent } from './risk-event.model.js';
 import type { RiskReason } from './risk-result.model.js';
 import type { RiskLevel, RiskRules } from './risk-rules.model.js';
@@ -26,14 +26,15 @@ export interface ReplayAlert {
 export class RiskReplaySession {
   /** The engine (its `stats` and `store` are available to callers). */
   readonly engine: RiskEngine;
-  private readonly peaks = new Map<number, RiskReason[]>();
+  /** What explains each alerting account's peak; turned into reasons only by {@link alerts}. */
+  private readonly peaks = new Map<number, ReasonsCapture>();
 
   /** @param rules validated rules; defaults to DEFAULT_RISK_RULES */
   constructor(rules?: RiskRules) {
     this.engine = new RiskEngine({
       ...(rules === undefined ? {} : { rules }),
       onPeak: (s: AccountRiskState) => {
-        this.peaks.set(s.ref, this.engine.reasons(s, s.lastAt));
+        this.peaks.set(s.ref, this.engine.captureReasons(s, s.lastAt));
       },
     });
   }
@@ -46,7 +47,7 @@ export class RiskReplaySession {
   /** Accounts whose level ever rose above `none`, highest score first, then by user id. */
   alerts(): ReplayAlert[] {
     const out: ReplayAlert[] = [];
-    for (const [ref, reasons] of this.peaks) {
+    for (const [ref, capture] of this.peaks) {
       const s = this.engine.store.byRef(ref);
       if (s === undefined) continue;
       const score = roundScore(s.peakScore);
@@ -56,7 +57,7 @@ export class RiskReplaySession {
         // Level from the unrounded peak so it agrees with firstAlertAt.
         level: levelOf(s.peakScore, this.engine.rules),
         firstAlertAt: s.firstAlertAt < 0 ? null : new Date(s.firstAlertAt).toISOString(),
-        reasons,
+        reasons: this.engine.explain(capture),
       });
     }
     return out.sort(

@@ -43,7 +43,15 @@ import {
   setContactFlags,
   type AccountRiskState,
 } from './account-state.model.js';
-import { DAY, minorWeightOf, shiftDays, summarizeContacts, WEEK } from './contact-summary.js';
+import {
+  DAY,
+  minorWeightOf,
+  resetSummary,
+  shiftDays,
+  summarizeContacts,
+  WEEK,
+  type ContactSummary,
+} from './contact-summary.js';
 import { conversationScoreValue, scoreConversation } from './conversation.score.js';
 import { DedupWindow } from './dedup.window.js';
 import { recommendInterventions } from './interventions.policy.js';
@@ -51,6 +59,12 @@ import { type AgeBand, type MessageEvent, type RiskEvent } from './risk-event.mo
 import type { AccountRisk, EvidenceSpan, InferredMinor, RiskReason } from './risk-result.model.js';
 import { DEFAULT_RISK_RULES } from './risk-rules.defaults.js';
 import type { RiskLevel, RiskRules, SignalName } from './risk-rules.model.js';
+import {
+  compileScore,
+  contributionOf,
+  type ActiveSignal,
+  type ScoreFunction,
+} from './risk-score.compiler.js';
 import { RISK_SIGNALS, type SignalContext } from './risk-signal.catalog.js';
 import { MemoryRiskStateStore, type RiskStateStore } from './risk-state-store.port.js';
 import { TEXT_CATEGORIES } from './text-category.model.js';
@@ -141,9 +155,22 @@ export function levelOf(score: number, rules: RiskRules): RiskLevel {
         : 'none';
 }
 
-function ramp(v: number, from: number, to: number): number {
-  const x = (v - from) / (to - from);
-  return x <= 0 ? 0 : x >= 1 ? 1 : x;
+/**
+ * What explains one evaluation of an account, captured compactly (typed arrays, no strings
+ * built): {@link RiskEngine.captureReasons} takes it, {@link RiskEngine.explain} turns it into
+ * reasons later. Replay keeps one per alerting account, taken at its peak.
+ */
+export interface ReasonsCapture {
+  /** Value of each active signal (rules order), NaN where it could not be computed. */
+  readonly values: Float64Array;
+  /** Sender band factor at the time. */
+  readonly factor: number;
+  /** Copy of the account's text section (counts and first evidence), or null without text. */
+  readonly text: Uint32Array | null;
+  /** Event ids of the first evidence per text category (when the producer sent ids). */
+  readonly eventIds: ReadonlyArray<string | undefined> | null;
+  /** Probable minors named by `probable_minors_contacted_7d`, when it contributed. */
+  readonly inferred: InferredMinor[] | undefined;
 }
 
 /**
@@ -173,12 +200,18 @@ export class RiskEngine {
   private readonly phraseRef = new Map<string, number>([['[match]', 0]]);
   private readonly side = new Map<number, string>();
   /** Signals with a non-zero weight, in catalog order, with their rule numbers. */
-  private readonly activeSignals: ReadonlyArray<{
-    readonly sig: (typeof RISK_SIGNALS)[number];
-    readonly weight: number;
-    readonly from: number;
-    readonly to: number;
-  }>;
+  private readonly activeSignals: readonly ActiveSignal[];
+  /** The active signals compiled into one function (see risk-score.compiler.ts). */
+  private readonly scoreFn: ScoreFunction;
+  /** Signal values of the latest {@link score} call, and what it evaluated. */
+  private readonly values: Float64Array;
+  private scored: AccountRiskState | null = null;
+  private scoredSec = -1;
+  private scoredAfter = -1;
+  /** The summary object {@link score} fills (one per engine: scoring runs on ~40% of events). */
+  private readonly summary: ContactSummary = resetSummary({} as ContactSummary);
+  /** Index of `probable_minors_contacted_7d` among the active signals, or -1. */
+  private readonly probableIndex: number;
 
   /** @param options rules, store, dedup window and peak callback */
   constructor(options: RiskEngineOptions = {}) {
@@ -193,6 +226,11 @@ export class RiskEngine {
     this.activeSignals = RISK_SIGNALS.filter(
       (sig) => this.rules.signals[sig.name].weight !== 0,
     ).map((sig) => ({ sig, ...this.rules.signals[sig.name] }));
+    this.scoreFn = compileScore(this.activeSignals);
+    this.values = new Float64Array(this.activeSignals.length);
+    this.probableIndex = this.activeSignals.findIndex(
+      (a) => a.sig.name === 'probable_minors_contacted_7d',
+    );
   }
 
   /**
@@ -316,50 +354,74 @@ export class RiskEngine {
   score(state: AccountRiskState, nowSec: number): number {
     const ctx: SignalContext = {
       state,
-      summary: summarizeContacts(state, nowSec, this.store, this.rules),
+      summary: summarizeContacts(state, nowSec, this.store, this.rules, this.summary),
       rules: this.rules,
     };
-    const factor = this.rules.senderBandFactor[state.band];
-    let sum = 0;
-    // Same terms in the same order as `reasons`, from arrays prepared once (identical sums).
-    const sigs = this.activeSignals;
-    for (let i = 0; i < sigs.length; i++) {
-      const a = sigs[i]!;
-      const v = a.sig.compute(ctx);
-      if (v === undefined) continue;
-      sum += a.weight * ramp(v, a.from, a.to) * (a.sig.minorDirected ? factor : 1);
-    }
-    return sum >= 1 ? 1 : sum;
+    this.scored = state;
+    this.scoredSec = nowSec;
+    this.scoredAfter = this.stats.accepted;
+    return this.scoreFn(ctx, this.rules.senderBandFactor[state.band], this.values);
   }
 
   /** Reasons with non-zero contribution, largest first. */
   reasons(state: AccountRiskState, nowSec: number): RiskReason[] {
-    const ctx: SignalContext = {
-      state,
-      summary: summarizeContacts(state, nowSec, this.store, this.rules),
-      rules: this.rules,
-    };
+    return this.explain(this.captureReasons(state, nowSec));
+  }
+
+  /**
+   * Capture what explains the score of `state` at `nowSec`, cheaply (no reason objects, no
+   * strings): reuses the signal values of the evaluation that just ran when it was this one
+   * (the `onPeak` case), else evaluates. {@link explain} builds the reasons from it.
+   */
+  captureReasons(state: AccountRiskState, nowSec: number): ReasonsCapture {
+    if (
+      this.scored !== state ||
+      this.scoredSec !== nowSec ||
+      this.scoredAfter !== this.stats.accepted
+    )
+      this.score(state, nowSec);
+    const values = this.values.slice();
     const factor = this.rules.senderBandFactor[state.band];
+    const d = state.data;
+    let text: Uint32Array | null = null;
+    let eventIds: Array<string | undefined> | null = null;
+    if (state.hasText && d !== null && d.length >= S_CONVS) {
+      text = d.slice(S_TEXT, S_CONVS);
+      eventIds = [];
+      for (let c = 0; c < TEXT_CATEGORIES.length; c++)
+        eventIds.push(state.textCount(c) > 0 ? this.side.get(state.ref * SLOTS + c) : undefined);
+    }
+    const p = this.probableIndex;
+    const inferred =
+      p >= 0 &&
+      !Number.isNaN(values[p]!) &&
+      contributionOf(this.activeSignals[p]!, values[p]!, factor) > 0
+        ? this.inferredMinors(state, nowSec)
+        : undefined;
+    return { values, factor, text, eventIds, inferred };
+  }
+
+  /** The reasons of a {@link captureReasons} capture: non-zero contributions, largest first. */
+  explain(cap: ReasonsCapture): RiskReason[] {
     const out: RiskReason[] = [];
-    RISK_SIGNALS.forEach((sig) => {
-      const rule = this.rules.signals[sig.name];
-      const v = sig.compute(ctx);
-      if (v === undefined || rule.weight === 0) return;
-      const contribution =
-        rule.weight * ramp(v, rule.from, rule.to) * (sig.minorDirected ? factor : 1);
-      if (contribution <= 0) return;
+    const sigs = this.activeSignals;
+    for (let i = 0; i < sigs.length; i++) {
+      const v = cap.values[i]!;
+      if (Number.isNaN(v)) continue;
+      const a = sigs[i]!;
+      const contribution = contributionOf(a, v, cap.factor);
+      if (contribution <= 0) continue;
       const reason: RiskReason = {
-        signal: sig.name,
+        signal: a.sig.name,
         value: roundScore(v),
-        window: sig.window,
-        weight: rule.weight,
+        window: a.sig.window,
+        weight: a.weight,
         contribution: roundScore(contribution),
       };
-      const ev = this.textEvidenceFor(state, sig.name);
-      if (sig.name === 'probable_minors_contacted_7d')
-        out.push({ ...reason, inferred: this.inferredMinors(state, nowSec) });
+      const ev = this.textEvidenceFor(cap, a.sig.name);
+      if (i === this.probableIndex) out.push({ ...reason, inferred: cap.inferred ?? [] });
       else out.push(ev === undefined ? reason : { ...reason, evidence: ev });
-    });
+    }
     return out.sort((x, y) => y.contribution - x.contribution || (x.signal < y.signal ? -1 : 1));
   }
 
@@ -706,15 +768,18 @@ export class RiskEngine {
     return this.phrases[ref] ?? '[match]';
   }
 
-  private textEvidenceFor(s: AccountRiskState, signal: string): EvidenceSpan[] | undefined {
-    const d = s.data;
+  /** Evidence spans of a text signal from a capture's copy of the text section. */
+  private textEvidenceFor(cap: ReasonsCapture, signal: string): EvidenceSpan[] | undefined {
+    const d = cap.text;
     if (d === null || !signal.startsWith('text_')) return undefined;
     const ci = TEXT_CATEGORIES.indexOf(signal.slice(5) as never);
     const cats = ci >= 0 ? [ci] : TEXT_CATEGORIES.map((_, i) => i);
     const out: EvidenceSpan[] = [];
     for (const c of cats) {
-      if (s.textCount(c) === 0) continue;
-      const o = S_TEXT + TEXT_EV + c * TEXT_EV_STRIDE;
+      // The copy starts at S_TEXT: counts in words 0-3, evidence from TEXT_EV.
+      const w = d[c >> 1] as number;
+      if ((c & 1 ? w >>> 16 : w & 0xffff) === 0) continue;
+      const o = TEXT_EV + c * TEXT_EV_STRIDE;
       const se = d[o] as number;
       out.push(
         toSpan({
@@ -722,7 +787,7 @@ export class RiskEngine {
           start: se & 0xffff,
           end: se >>> 16,
           atMs: (d[o + 1] as number) * 1000,
-          eventId: this.side.get(s.ref * SLOTS + c),
+          eventId: cap.eventIds?.[c],
         }),
       );
     }
