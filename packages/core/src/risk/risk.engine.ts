@@ -59,12 +59,7 @@ import { type AgeBand, type MessageEvent, type RiskEvent } from './risk-event.mo
 import type { AccountRisk, EvidenceSpan, InferredMinor, RiskReason } from './risk-result.model.js';
 import { DEFAULT_RISK_RULES } from './risk-rules.defaults.js';
 import type { RiskLevel, RiskRules, SignalName } from './risk-rules.model.js';
-import {
-  compileScore,
-  contributionOf,
-  type ActiveSignal,
-  type ScoreFunction,
-} from './risk-score.compiler.js';
+import { contributionOf, type ActiveSignal } from './risk-signal.weights.js';
 import { RISK_SIGNALS, type SignalContext } from './risk-signal.catalog.js';
 import { MemoryRiskStateStore, type RiskStateStore } from './risk-state-store.port.js';
 import { TEXT_CATEGORIES } from './text-category.model.js';
@@ -201,8 +196,6 @@ export class RiskEngine {
   private readonly side = new Map<number, string>();
   /** Signals with a non-zero weight, in catalog order, with their rule numbers. */
   private readonly activeSignals: readonly ActiveSignal[];
-  /** The active signals compiled into one function (see risk-score.compiler.ts). */
-  private readonly scoreFn: ScoreFunction;
   /** Signal values of the latest {@link score} call, and what it evaluated. */
   private readonly values: Float64Array;
   private scored: AccountRiskState | null = null;
@@ -226,7 +219,6 @@ export class RiskEngine {
     this.activeSignals = RISK_SIGNALS.filter(
       (sig) => this.rules.signals[sig.name].weight !== 0,
     ).map((sig) => ({ sig, ...this.rules.signals[sig.name] }));
-    this.scoreFn = compileScore(this.activeSignals);
     this.values = new Float64Array(this.activeSignals.length);
     this.probableIndex = this.activeSignals.findIndex(
       (a) => a.sig.name === 'probable_minors_contacted_7d',
@@ -360,7 +352,22 @@ export class RiskEngine {
     this.scored = state;
     this.scoredSec = nowSec;
     this.scoredAfter = this.stats.accepted;
-    return this.scoreFn(ctx, this.rules.senderBandFactor[state.band], this.values);
+    const factor = this.rules.senderBandFactor[state.band];
+    const values = this.values;
+    let sum = 0;
+    // Same terms in the same order as `explain` (identical sums); values kept for it.
+    const sigs = this.activeSignals;
+    for (let i = 0; i < sigs.length; i++) {
+      const a = sigs[i]!;
+      const v = a.sig.compute(ctx);
+      if (v === undefined) {
+        values[i] = NaN;
+        continue;
+      }
+      values[i] = v;
+      sum += contributionOf(a, v, factor);
+    }
+    return sum >= 1 ? 1 : sum;
   }
 
   /** Reasons with non-zero contribution, largest first. */
