@@ -56,6 +56,20 @@ const ENGINE_FIELDS: Readonly<Record<string, 'exported' | 'options' | 'accounts'
   activeSignals: 'options',
 };
 
+/**
+ * Engine fields that hold only working memory of one evaluation (scratch arrays, the account
+ * just scored) or values derived from the rules: nothing a snapshot must carry, and not part of
+ * the layout fingerprint (adding one does not invalidate stored snapshots).
+ */
+const ENGINE_SCRATCH = new Set([
+  'values',
+  'scored',
+  'scoredSec',
+  'scoredAfter',
+  'summary',
+  'probableIndex',
+]);
+
 /** Own fields of a fresh state besides ref, user and data (the serialised scalars). */
 function stateFields(): string[] {
   const probe = new AccountRiskState(0, 'probe');
@@ -97,7 +111,7 @@ interface SnapshotHeader {
  */
 export function encodeRiskSnapshot(engine: RiskEngine, meta: unknown = null): Uint8Array {
   for (const k of Object.keys(engine)) {
-    if (ENGINE_FIELDS[k] === undefined) {
+    if (ENGINE_FIELDS[k] === undefined && !ENGINE_SCRATCH.has(k)) {
       throw new Error(`engine field '${k}' is not covered by the snapshot format`);
     }
   }
