@@ -2,7 +2,10 @@
 // Grooming-risk engine: detection quality on the seeded simulator and replay speed/memory.
 // Usage: npm run bench:risk [-- --seed N --accounts N --quick]
 // Prints markdown tables; results with machine details go to docs/bench/risk.md.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { parseArgs } from 'node:util';
@@ -14,8 +17,14 @@ import {
 } from '../packages/core/dist/index.js';
 import { simulate, toNdjsonLine } from './risk-simulator.mjs';
 
+const CLI = new URL('../packages/cli/bin/lifeguard.js', import.meta.url).pathname;
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
+// Retained memory: V8 heap plus typed-array data outside it.
+const used = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
 
 const { values } = parseArgs({
   options: {
@@ -33,12 +42,19 @@ const { values } = parseArgs({
     // `--raw-in F1,F2,...` prints the tables from such files instead of simulating.
     'raw-out': { type: 'string' },
     'raw-in': { type: 'string' },
+    // Internal: measure one worst case (`engine` or `replay`) in this fresh process and print it.
+    'worst-only': { type: 'string' },
   },
 });
 const seed = Number(values.seed);
 const seeds = values.seeds.split(',').map(Number);
 const accounts = Number(values.accounts);
 const rules = DEFAULT_RISK_RULES;
+if (values['worst-only'] !== undefined) {
+  const heavy = Number(process.env.LG_BENCH_HEAVY ?? 2000);
+  console.log(worstCasePerAccount(heavy, values['worst-only'] === 'replay'));
+  process.exit(0);
+}
 // "Before" = the previous default rules, i.e. the same engine with this session's additions
 // switched off: the block-evasion and growth signals, and the age inference of unknown-age
 // accounts (docs/risk.md). With them off the engine gives exactly the previous results.
@@ -280,29 +296,57 @@ function speedOf(lines) {
   events = null;
   return [engine, timeLines(lines)];
 }
+// The command operators run: `lifeguard risk replay FILE` in its own process (file read, line
+// split, parse, reorder buffer, engine, output). Its summary line reports its own wall and CPU
+// time after start-up; the process wall time (start-up included) is measured here.
+function timeCli(lines) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'lg-risk-bench-'));
+  const file = join(dir, 'events.ndjson');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const runs = [];
+  try {
+    for (let i = 0; i < reps; i++) {
+      const t = performance.now();
+      const r = spawnSync(process.execPath, [CLI, 'risk', 'replay', file], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      });
+      const wallAll = (performance.now() - t) / 1000;
+      const m = /; ([\d.]+) s, \d+ lines\/s, ([\d.]+) s of CPU/.exec(r.stderr);
+      if (r.status !== 0 || m === null) throw new Error(`risk replay failed: ${r.stderr}`);
+      runs.push({ wall: Number(m[1]), cpu: Number(m[2]), wallAll });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const med = (k) => median(runs.map((x) => x[k]));
+  return {
+    cpu: lines.length / med('cpu'),
+    wall: lines.length / med('wall'),
+    wallAll: lines.length / med('wallAll'),
+  };
+}
 const speed = [
-  ['with text', ...speedOf(linesText)],
-  ['without text', ...speedOf(linesNoText)],
+  ['with text', ...speedOf(linesText), timeCli(linesText)],
+  ['without text', ...speedOf(linesNoText), timeCli(linesNoText)],
 ];
 const n = (x) => Math.round(x).toLocaleString('en');
 console.log(
   `\n## Replay speed (single-threaded, median of ${reps}; load average ${os.loadavg()[0].toFixed(1)})\n`,
 );
 console.log(
-  '| events | engine only, per CPU-second | parse NDJSON + engine, per CPU-second | engine only, wall | parse + engine, wall |',
+  '| events | engine only, per CPU-second | parse NDJSON + engine, per CPU-second | engine only, wall | parse + engine, wall | `lifeguard risk replay`, per CPU-second | `lifeguard risk replay`, wall | `lifeguard risk replay`, wall with process start |',
 );
-console.log('|---|---:|---:|---:|---:|');
-for (const [l, a, b] of speed)
-  console.log(`| ${l} | ${n(a.cpu)} | ${n(b.cpu)} | ${n(a.wall)} | ${n(b.wall)} |`);
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const [l, a, b, c] of speed)
+  console.log(
+    `| ${l} | ${n(a.cpu)} | ${n(b.cpu)} | ${n(a.wall)} | ${n(b.wall)} | ${n(c.cpu)} | ${n(c.wall)} | ${n(c.wallAll)} |`,
+  );
 
 // --- memory per account: heap retained by the engine after a replay from NDJSON lines, so
 // user-id strings are owned by the engine (not shared with a pre-built event array). Typed
 // arrays over 64 bytes keep their data outside the V8 heap, so `arrayBuffers` is added to
 // `heapUsed` (the first version of this benchmark counted the heap only).
-const used = () => {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
 function memoryPerAccount(lines, withReplay) {
   gc();
   gc();
@@ -396,10 +440,29 @@ function worstCasePerAccount(nHeavy, withReplay) {
     throw new Error('worst case did not fill every ring');
   return (after - before) / nHeavy;
 }
-const worst = worstCasePerAccount(2000, false);
-const worstReplay = worstCasePerAccount(2000, true);
+// Each worst case runs in fresh processes, and the result is the slope between 1,000 and 2,000
+// heavy accounts: one process reuses the state arrays an earlier measurement freed (reads too
+// low), and a fresh process carries fixed costs (allocator free lists, map growth) that one run
+// would spread over its accounts (reads too high, more so for fewer accounts).
+const worstIn = (mode) => {
+  const run = (heavy) => {
+    const r = spawnSync(
+      process.execPath,
+      [new URL(import.meta.url).pathname, '--worst-only', mode],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, LG_BENCH_HEAVY: String(heavy) },
+      },
+    );
+    if (r.status !== 0) throw new Error(`worst-case run failed: ${r.stderr}`);
+    return Number(r.stdout.trim()) * heavy;
+  };
+  return (run(2000) - run(1000)) / 1000;
+};
+const worst = worstIn('engine');
+const worstReplay = worstIn('replay');
 console.log(
-  `| worst case: every ring full, 4 text conversations | 2000 | ${Math.round(worst)} | ${Math.round(worstReplay)} |`,
+  `| worst case: every ring full, 4 text conversations (slope 1,000 → 2,000 accounts, fresh processes) | 2000 | ${Math.round(worst)} | ${Math.round(worstReplay)} |`,
 );
 
 console.log(

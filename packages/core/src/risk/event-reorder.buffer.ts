@@ -9,7 +9,10 @@ import type { RiskEvent } from './risk-event.model.js';
  */
 export class EventReorderBuffer {
   private readonly heap: Array<{ e: RiskEvent; seq: number }> = [];
-  private readonly fifo: Array<{ e: RiskEvent; seq: number }> = [];
+  // The FIFO holds events and their arrival numbers in two arrays: no wrapper object per event
+  // on the common path.
+  private readonly fifo: RiskEvent[] = [];
+  private readonly fifoSeq: number[] = [];
   private fifoHead = 0;
   private seq = 0;
   private maxSeen = -Infinity;
@@ -31,22 +34,24 @@ export class EventReorderBuffer {
     }
     // Fast path for the common, already-sorted case: in-order events go to a FIFO that is
     // sorted by construction; only out-of-order ones pay for the heap.
-    if (e.atMs >= this.maxSeen) this.fifo.push({ e, seq: this.seq++ });
-    else this.insert({ e, seq: this.seq++ });
+    if (e.atMs >= this.maxSeen) {
+      this.fifo.push(e);
+      this.fifoSeq.push(this.seq++);
+    } else this.insert({ e, seq: this.seq++ });
     const held = this.size;
     if (held > this.peakHeld) this.peakHeld = held;
     if (e.atMs > this.maxSeen) this.maxSeen = e.atMs;
     const due = this.maxSeen - this.latenessMs;
     for (;;) {
-      const x = this.peek();
-      if (x === undefined || x.e.atMs > due) break;
+      const t = this.nextTime();
+      if (t === undefined || t > due) break;
       emit(this.take());
     }
   }
 
   /** Release everything still held (end of input). */
   flush(emit: (e: RiskEvent) => void): void {
-    while (this.peek() !== undefined) emit(this.take());
+    while (this.nextTime() !== undefined) emit(this.take());
   }
 
   /** Events currently held. */
@@ -54,30 +59,33 @@ export class EventReorderBuffer {
     return this.heap.length + this.fifo.length - this.fifoHead;
   }
 
-  /** The next event in time order (ties by arrival), from the FIFO head or the heap top. */
-  private peek(): { e: RiskEvent; seq: number } | undefined {
+  /** Time of the next event in time order (FIFO head or heap top), or undefined if empty. */
+  private nextTime(): number | undefined {
     const f = this.fifo[this.fifoHead];
     const h = this.heap[0];
-    if (f === undefined) return h;
-    if (h === undefined) return f;
-    return h.e.atMs < f.e.atMs || (h.e.atMs === f.e.atMs && h.seq < f.seq) ? h : f;
+    if (f === undefined) return h?.e.atMs;
+    return h === undefined || f.atMs < h.e.atMs ? f.atMs : h.e.atMs;
   }
 
+  /** Remove and return the next event in time order (ties by arrival). */
   private take(): RiskEvent {
     const f = this.fifo[this.fifoHead];
     const h = this.heap[0];
     if (
       f !== undefined &&
-      (h === undefined || f.e.atMs < h.e.atMs || (f.e.atMs === h.e.atMs && f.seq < h.seq))
+      (h === undefined ||
+        f.atMs < h.e.atMs ||
+        (f.atMs === h.e.atMs && (this.fifoSeq[this.fifoHead] as number) < h.seq))
     ) {
       this.fifoHead++;
-      // Compact now and then so the FIFO array does not grow with the stream.
+      // Compact now and then so the FIFO arrays do not grow with the stream.
       if (this.fifoHead > 4096 && this.fifoHead * 2 > this.fifo.length) {
         this.fifo.splice(0, this.fifoHead);
+        this.fifoSeq.splice(0, this.fifoHead);
         this.fifoHead = 0;
       }
-      this.released = f.e.atMs;
-      return f.e;
+      this.released = f.atMs;
+      return f;
     }
     return this.pop();
   }
