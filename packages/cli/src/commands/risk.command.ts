@@ -39,6 +39,15 @@ const MAX_LINE = 1 << 20;
 /** Most malformed lines reported individually; the rest are only counted. */
 const MAX_REPORTED = 100;
 
+function readFailed(file: string, cause: unknown): LifeguardError {
+  return new LifeguardError(
+    ErrorCodes.READ_FAILED,
+    `cannot read ${file}`,
+    { path: file },
+    { cause },
+  );
+}
+
 async function loadRules(path: string | undefined): Promise<RiskRules> {
   if (path === undefined) return DEFAULT_RISK_RULES;
   let text: string;
@@ -98,12 +107,7 @@ async function replay(argv: readonly string[], io: CommandIo): Promise<number> {
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    throw new LifeguardError(
-      ErrorCodes.READ_FAILED,
-      `cannot read ${file}`,
-      { path: file },
-      { cause: e },
-    );
+    throw readFailed(file, e);
   }
   let lineNo = 0;
   let malformed = 0;
@@ -137,12 +141,7 @@ async function replay(argv: readonly string[], io: CommandIo): Promise<number> {
       try {
         n = readSync(fd, chunk, 0, chunk.length, null);
       } catch (e) {
-        throw new LifeguardError(
-          ErrorCodes.READ_FAILED,
-          `cannot read ${file}`,
-          { path: file },
-          { cause: e },
-        );
+        throw readFailed(file, e);
       }
       if (n === 0) break;
       const text = decoder.write(n === chunk.length ? chunk : chunk.subarray(0, n));
