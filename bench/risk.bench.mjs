@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { parseArgs } from 'node:util';
@@ -44,6 +45,11 @@ const { values } = parseArgs({
     'raw-in': { type: 'string' },
     // Internal: measure one worst case (`engine` or `replay`) in this fresh process and print it.
     'worst-only': { type: 'string' },
+    // The "before" rows from a previous build of the engine: the path of its
+    // packages/core/dist/index.js (e.g. built from `git archive <commit> packages/core`), run
+    // with its own default rules on the same simulated worlds. Without it, "before" is this
+    // engine with the session-3 additions switched off (the session-2 rules).
+    'before-dist': { type: 'string' },
   },
 });
 const seed = Number(values.seed);
@@ -93,8 +99,13 @@ const median = (xs) => {
 };
 const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
-function evaluate(sim, r) {
-  const session = new RiskReplaySession(r);
+const prev =
+  values['before-dist'] === undefined
+    ? undefined
+    : await import(pathToFileURL(path.resolve(values['before-dist'])).href);
+
+function evaluate(sim, r, Session = RiskReplaySession) {
+  const session = new Session(r);
   for (const e of sim.events) session.ingest(e);
   const store = session.engine.store;
   const rows = [];
@@ -118,6 +129,21 @@ function evaluate(sim, r) {
   const topK = [...rows]
     .sort((a, b) => b.score - a.score || (a.t.groomer ? 1 : 0) - (b.t.groomer ? 1 : 0))
     .slice(0, k);
+  // Best precision at any threshold that keeps recall >= 0.8 (a point on the PR curve; the
+  // threshold is a distinct peak score, every account at or above it is flagged).
+  const byScore = [...rows].sort((a, b) => b.score - a.score);
+  let pAtR80 = NaN;
+  let thrAtR80 = NaN;
+  for (let i = 0, tpi = 0, fpi = 0; i < byScore.length;) {
+    const s = byScore[i].score;
+    for (; i < byScore.length && byScore[i].score === s; i++)
+      if (byScore[i].t.groomer) tpi++;
+      else fpi++;
+    if (tpi / k >= 0.8 && !(tpi / (tpi + fpi) <= pAtR80)) {
+      pAtR80 = tpi / (tpi + fpi);
+      thrAtR80 = s;
+    }
+  }
   const patterns = {};
   for (const x of pos) {
     const p = (patterns[x.t.pattern] ??= { n: 0, detected: 0, lat: [] });
@@ -140,6 +166,8 @@ function evaluate(sim, r) {
     precision: tp + fp ? tp / (tp + fp) : NaN,
     recall: tp / k,
     pAtK: topK.filter((x) => x.t.groomer).length / k,
+    pAtR80,
+    thrAtR80,
     fp,
     watchFp: neg.filter((x) => x.score >= r.levels.watch).length,
     patterns,
@@ -158,7 +186,9 @@ if (!values['speed-only']) {
   // variant -> scenario -> per-seed results
   const variants = [
     ...(values['compare-sim'] ? [['simulator v1, previous rules', 1, before]] : []),
-    ['before: previous rules', 2, before],
+    prev === undefined
+      ? ['before: previous rules', 2, before]
+      : ['before: previous engine', 2, prev.DEFAULT_RISK_RULES, prev.RiskReplaySession],
     ['after: current rules', 2, rules],
   ];
   const res = new Map(variants.map(([v]) => [v, new Map(scenarios.map(([l]) => [l, []]))]));
@@ -176,8 +206,12 @@ if (!values['speed-only']) {
       for (const [label, opts] of scenarios) {
         for (const version of values['compare-sim'] ? [1, 2] : [2]) {
           const sim = simulate({ seed: sd, accounts, version, ...opts });
-          for (const [v, ver, r] of variants)
-            if (ver === version) res.get(v).get(label).push(evaluate(sim, r));
+          for (const [v, ver, r, Session] of variants)
+            if (ver === version)
+              res
+                .get(v)
+                .get(label)
+                .push(evaluate(sim, r, Session));
         }
       }
       process.stderr.write(`seed ${sd} done\n`);
@@ -201,14 +235,15 @@ if (!values['speed-only']) {
     `## Detection quality (simulator seeds ${seeds.join(', ')}; ${accounts} accounts, 28 days; high >= ${rules.levels.high}; mean (min–max) over seeds)\n`,
   );
   console.log(
-    '| scenario | rules | ROC-AUC | precision @high | recall @high | precision@k | benign ≥ high | benign ≥ watch |',
+    '| scenario | rules | ROC-AUC | precision @high | recall @high | precision@k | precision @recall ≥ 0.8 (threshold) | benign ≥ high | benign ≥ watch |',
   );
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [label] of scenarios)
     for (const [v] of variants) {
       const xs = res.get(v).get(label);
+      const thr = xs.map((x) => x.thrAtR80);
       console.log(
-        `| ${label} | ${v} | ${stat(xs, (x) => x.auc)} | ${stat(xs, (x) => x.precision)} | ${stat(xs, (x) => x.recall)} | ${stat(xs, (x) => x.pAtK)} | ${cnt(xs, (x) => x.fp)} | ${cnt(xs, (x) => x.watchFp)} |`,
+        `| ${label} | ${v} | ${stat(xs, (x) => x.auc)} | ${stat(xs, (x) => x.precision)} | ${stat(xs, (x) => x.recall)} | ${stat(xs, (x) => x.pAtK)} | ${stat(xs, (x) => x.pAtR80)} (${fmt(Math.min(...thr), 2)}–${fmt(Math.max(...thr), 2)}) | ${cnt(xs, (x) => x.fp)} | ${cnt(xs, (x) => x.watchFp)} |`,
       );
     }
   console.log(

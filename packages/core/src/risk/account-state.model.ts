@@ -201,9 +201,10 @@ export class AccountRiskState {
   /** Last time this account blocked or reported an adult or unknown-age account (s), -1 if never. */
   blockGivenAt = -1;
   /**
-   * Accepted contacts whose age band was known when they were accepted: bits 0-14 count them,
-   * bits 15-29 count the minors among them (each saturating at 32,767). Feeds the age inference
-   * of `unknown`-age accounts (docs/risk.md, "Unknown age"). One small integer, no array.
+   * Accepted contacts that sent the request (this account accepted it) and whose age band was
+   * known when accepted: bits 0-14 count them, bits 15-29 count the minors among them (each
+   * saturating at 32,767). The account's own accepted requests are not counted. Feeds the age
+   * inference of `unknown`-age accounts (docs/risk.md, "Unknown age"). One small integer.
    */
   friendBands = 0;
   /** New distinct contacts (approximate beyond the ring: an evicted contact counts again). */

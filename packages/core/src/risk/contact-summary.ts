@@ -27,7 +27,7 @@ import {
   type AccountRiskState,
 } from './account-state.model.js';
 import type { AgeBand } from './risk-event.model.js';
-import type { RiskRules } from './risk-rules.model.js';
+import type { RiskRules, SignalRule } from './risk-rules.model.js';
 import type { RiskStateStore } from './risk-state-store.port.js';
 
 /** Seconds in one hour. */
@@ -57,10 +57,11 @@ export function shiftDays(d: Uint32Array, o: number, shift: number): void {
 
 /**
  * How much `x` counts as a minor in the minor-directed signals of accounts that contact it:
- * 1 for a declared minor; for an `unknown`-age account with at least `minKnownContacts`
- * accepted contacts of known age, of which a share of at least `minMinorShare` are minors,
- * `minorWeight × share` (a probable minor, never a full one); otherwise 0. Read at evaluation
- * time, like bands.
+ * 1 for a declared minor; for an `unknown`-age account that accepted the contact requests of at
+ * least `minKnownContacts` accounts of known age, of which a share of at least `minMinorShare`
+ * are minors, `minorWeight × share` (a probable minor); otherwise 0. Its own accepted requests
+ * are not evidence. Also damps an unknown-age sender's own factor (RiskEngine). Read at
+ * evaluation time, like bands.
  */
 export function minorWeightOf(x: AccountRiskState, inf: RiskRules['unknownAge']): number {
   if (x.minor) return 1;
@@ -69,6 +70,22 @@ export function minorWeightOf(x: AccountRiskState, inf: RiskRules['unknownAge'])
   if (known < inf.minKnownContacts) return 0;
   const share = x.minorFriends / known;
   return share >= inf.minMinorShare ? inf.minorWeight * share : 0;
+}
+
+/**
+ * Value of a one-conversation signal `v` whose partner counts `m` of a minor (see
+ * minorWeightOf). A declared minor (`m` = 1) gives `v`. For a probable minor the contribution is
+ * probability-weighted: the value returned is the one at which a declared minor would contribute
+ * `m` times what `v` contributes, `from + m × clamp((v − from) / (to − from), 0, 1) × (to −
+ * from)`; below the ramp's start (no contribution) `v` itself. Scaling the value instead (`m ×
+ * v`) would discount a probable minor twice on ramps that start above zero: 40 messages to a
+ * minor of weight 0.6 would count as 24, under the default ramp's start of 25.
+ */
+export function weightedValue(v: number, r: SignalRule, m: number): number {
+  if (m === 1) return v;
+  const x = (v - r.from) / (r.to - r.from);
+  if (x <= 0) return v;
+  return r.from + m * (x >= 1 ? 1 : x) * (r.to - r.from);
 }
 
 function popcount(x: number): number {
@@ -244,7 +261,7 @@ export function summarizeContacts(
         if (age < DAY) out.blockers24h++;
       }
     }
-    if (s.convLen > 0) summarizeConversations(s, b, now, store, inf, out);
+    if (s.convLen > 0) summarizeConversations(s, b, now, store, rules, out);
   }
   return out;
 }
@@ -254,15 +271,18 @@ function summarizeConversations(
   d: Uint32Array,
   now: number,
   store: RiskStateStore,
-  inf: RiskRules['unknownAge'],
+  rules: RiskRules,
   out: ContactSummary,
 ): void {
+  const inf = rules.unknownAge;
+  const sig = rules.signals;
   const today = Math.floor(now / DAY);
   for (let row = 0, o = S_CONVS; row < s.convLen; row++, o += CV_STRIDE) {
     const partner = store.byRef(d[o + CV_PARTNER] as number);
     // Band read now (a late account event counts); a mutual contact now makes it not private.
     if (partner === undefined) continue;
-    // A probable minor (unknown age) counts at its weight: every value below is scaled by it.
+    // A probable minor (unknown age) counts at its weight: each value below is the one at which
+    // a declared minor would contribute `m` times as much (see weightedValue).
     const m = partner.minor ? 1 : minorWeightOf(partner, inf);
     if (m === 0 || s.hasMutual(partner)) continue;
     // Align the day tables to today: `lag` days passed since the newest counted day.
@@ -279,21 +299,30 @@ function summarizeConversations(
     // Only judged once both weeks were observed: at the start of a conversation (or of the
     // event log) there is no earlier week to compare with.
     const observed = now - (d[o + CV_SINCE] as number) >= 2 * WEEK;
-    const esc = observed ? (m * m7) / (prev7 + 7) : -1;
+    const esc = observed ? weightedValue(m7 / (prev7 + 7), sig.private_minor_escalation, m) : -1;
     // Growth as a test statistic (a Poisson-style z score): a rise from 14 to 42 messages a
     // week scores ~3.1, a steady 28 a week 0 (± ~1.2 from day-to-day noise).
-    const growth = observed ? (m * (m7 - prev7)) / Math.sqrt(m7 + prev7 + 4) : -1;
-    if (m * days > out.privateChatDays14d) out.privateChatDays14d = m * days;
-    if (m * m7 > out.privateMessages7d) out.privateMessages7d = m * m7;
+    const growth = observed
+      ? weightedValue((m7 - prev7) / Math.sqrt(m7 + prev7 + 4), sig.private_minor_growth, m)
+      : -1;
+    const dd = weightedValue(days, sig.private_minor_chat_days_14d, m);
+    if (dd > out.privateChatDays14d) out.privateChatDays14d = dd;
+    const pm = weightedValue(m7, sig.private_minor_messages_7d, m);
+    if (pm > out.privateMessages7d) out.privateMessages7d = pm;
     if (
       (d[o + CV_FLAGS] as number) & CVF_INITIATED &&
-      now - (d[o + CV_FIRST] as number) < NEW_RELATIONSHIP &&
-      m * m7 > out.newPrivateMessages7d
-    )
-      out.newPrivateMessages7d = m * m7;
+      now - (d[o + CV_FIRST] as number) < NEW_RELATIONSHIP
+    ) {
+      const nm = weightedValue(m7, sig.new_private_minor_messages_7d, m);
+      if (nm > out.newPrivateMessages7d) out.newPrivateMessages7d = nm;
+    }
     if (esc > out.escalation) out.escalation = esc;
     if (growth > out.growth) out.growth = growth;
-    const un = m * (d[o + CV_UNREPLIED] as number);
+    const un = weightedValue(
+      d[o + CV_UNREPLIED] as number,
+      sig.unanswered_private_minor_messages,
+      m,
+    );
     if (un > out.unreplied) out.unreplied = un;
   }
 }

@@ -19,9 +19,9 @@ export interface EvidenceSpan {
 export interface InferredMinor {
   /** The unknown-age account. */
   readonly user: string;
-  /** Its accepted contacts of known age that are minors ... */
+  /** Accounts of known age whose contact requests it accepted that are minors ... */
   readonly minorContacts: number;
-  /** ... out of its accepted contacts of known age. */
+  /** ... out of the accounts of known age whose requests it accepted. */
   readonly knownContacts: number;
   /** How much it counts as a minor (`unknownAge.minorWeight` × share). */
   readonly weight: number;

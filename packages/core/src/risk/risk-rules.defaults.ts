@@ -43,7 +43,7 @@ export const DEFAULT_RISK_RULES: RiskRules = {
   },
   minorContactBaseRate: 0.15,
   smoothingPrior: 3,
-  unknownAge: { minKnownContacts: 3, minMinorShare: 0.5, minorWeight: 0.6 },
+  unknownAge: { minKnownContacts: 3, minMinorShare: 0.5, minorWeight: 1 },
   conversation: {
     categoryWeights: {
       age_probe: 0.1,

@@ -93,11 +93,13 @@ export interface RiskRules {
   /** Pseudo-count of the smoothing prior of `minor_contact_share` and `unanswered_minor_ratio`. */
   readonly smoothingPrior: number;
   /**
-   * Age inference for `unknown`-age accounts from their accepted contacts: an unknown-age
-   * account with at least `minKnownContacts` accepted contacts of known age, of which a share
-   * of at least `minMinorShare` are minors, is a _probable minor_ and counts as
-   * `minorWeight × share` of a minor in the minor-directed signals of accounts that contact it.
-   * It is never treated as a minor or an adult outright. `minorWeight` 0 switches it off.
+   * Age inference for `unknown`-age accounts from the contact requests they accepted: an
+   * unknown-age account that accepted the requests of at least `minKnownContacts` accounts of
+   * known age, of which a share of at least `minMinorShare` are minors, is a _probable minor_
+   * and counts as `minorWeight × share` of a minor in the minor-directed signals of accounts
+   * that contact it; as a sender its own factor moves from the `unknown` towards the `16-17`
+   * one by that weight. It is never treated as a minor or an adult outright (no age gap, no
+   * `warn_minor`). `minorWeight` 0 switches it off.
    */
   readonly unknownAge: {
     readonly minKnownContacts: number;

@@ -159,7 +159,7 @@ export const RISK_SIGNALS: readonly RiskSignal[] = [
     name: 'probable_minors_contacted_7d',
     window: '7d',
     explanation:
-      'Unknown-age accounts first contacted in the last 7 days that are probable minors (most of their accepted contacts of known age are minors). Each already counts, at its weight below 1, in the other minor-directed signals; this reason names them.',
+      'Unknown-age accounts first contacted in the last 7 days that are probable minors (most of the known-age accounts whose contact requests they accepted are minors). Each already counts, at its weight, in the other minor-directed signals; this reason names them.',
     minorDirected: true,
     compute: ({ summary }) => summary.probableMinors7d,
   },

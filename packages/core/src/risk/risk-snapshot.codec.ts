@@ -37,6 +37,9 @@ export const RISK_SNAPSHOT_FORMAT = 1;
 
 const MAGIC = [0x4c, 0x47, 0x52, 0x53]; // "LGRS"
 
+/** Version of what the per-account fields mean (bump when a field's meaning changes). */
+const STATE_SEMANTICS = 2;
+
 /**
  * Engine fields and how a snapshot covers them: exported by `exportSnapshotParts`, or rebuilt
  * from the engine's options. A field missing here makes {@link encodeRiskSnapshot} throw, so
@@ -87,6 +90,9 @@ export function riskSnapshotLayout(): string {
     strides: [IN_STRIDE, C_STRIDE, TEXT_EV_STRIDE, CV_STRIDE],
     signals: RISK_SIGNALS.map((s) => s.name),
     engine: Object.keys(ENGINE_FIELDS),
+    // Meaning of state fields that the field list cannot show: `friendBands` counts only
+    // accepted contacts that sent the request (session 4); older snapshots counted both sides.
+    semantics: STATE_SEMANTICS,
   });
 }
 

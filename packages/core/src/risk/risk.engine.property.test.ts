@@ -118,14 +118,14 @@ describe('risk engine properties', () => {
         else {
           if (from === to) return;
           if (x.kind === 'accept') {
-            // Known exception (docs/risk.md): a new accepted contact between an unknown-age
-            // account and a declared minor is evidence about the unknown account's age and can
-            // make it a probable minor (unknown-age.signals.test.ts pins that it does).
+            // Known exception (docs/risk.md): a request of a known-age account accepted by an
+            // unknown-age one is evidence about the unknown account's age. From a minor it can
+            // make it a probable minor (raising the accounts that contact it); from an adult it
+            // can stop it being one (raising its own sender factor). unknown-age.signals.test.ts
+            // pins both.
             const unknown = (b: AgeBand | undefined) => b === undefined || b === 'unknown';
-            const minor = (b: AgeBand | undefined) =>
-              b === 'under13' || b === '13-15' || b === '16-17';
             const [bf, bt] = [w.bands[x.from], w.bands[x.to]];
-            if ((unknown(bf) && minor(bt)) || (unknown(bt) && minor(bf))) return;
+            if (unknown(bf) && !unknown(bt)) return;
             extra = pair('contact_accept', from, to, t);
           } else {
             if (w.bands[x.to] !== 'adult') return;

@@ -299,9 +299,11 @@ export class RiskEngine {
       }
       case 'contact_accept': {
         // `from` accepted the request of `to`: both gain a mutual-contact edge.
-        // Known-age accepted contacts feed the age inference of unknown-age accounts.
+        // Age evidence for unknown-age accounts comes from the accepter's side only: `to`
+        // sought `from` out. An account's own accepted requests never count, so an adult
+        // cannot look like a child by collecting children's acceptances.
         if (a.addFriend(b.ref)) a.noteFriendBand(b);
-        if (b.addFriend(a.ref)) b.noteFriendBand(a);
+        b.addFriend(a.ref);
         this.markAnswered(b, a.ref);
         break;
       }
@@ -352,7 +354,7 @@ export class RiskEngine {
     this.scored = state;
     this.scoredSec = nowSec;
     this.scoredAfter = this.stats.accepted;
-    const factor = this.rules.senderBandFactor[state.band];
+    const factor = this.senderFactor(state);
     const values = this.values;
     let sum = 0;
     // Same terms in the same order as `explain` (identical sums); values kept for it.
@@ -388,7 +390,7 @@ export class RiskEngine {
     )
       this.score(state, nowSec);
     const values = this.values.slice();
-    const factor = this.rules.senderBandFactor[state.band];
+    const factor = this.senderFactor(state);
     const d = state.data;
     let text: Uint32Array | null = null;
     let eventIds: Array<string | undefined> | null = null;
@@ -494,6 +496,18 @@ export class RiskEngine {
       interventions: recommendInterventions(level, reasons, conversations, minors, this.rules),
       evaluatedAt: new Date(nowSec * 1000).toISOString(),
     };
+  }
+
+  /**
+   * Factor on the minor-directed signals by the account's own age band. An unknown-age account
+   * that is itself a probable minor (weight `w`, see minorWeightOf) is damped towards the
+   * `16-17` factor: `unknown + w × (16-17 − unknown)`.
+   */
+  private senderFactor(s: AccountRiskState): number {
+    const f = this.rules.senderBandFactor;
+    if (s.band !== 'unknown') return f[s.band];
+    const w = minorWeightOf(s, this.rules.unknownAge);
+    return w === 0 ? f.unknown : f.unknown + w * (f['16-17'] - f.unknown);
   }
 
   private touch(s: AccountRiskState, sec: number): number {
