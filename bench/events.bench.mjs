@@ -8,10 +8,11 @@
 // events/s, request latency p50/p99, then restarts the server and times the replay of the log
 // (the start-up cost of rebuilding the engine). Usage:
 //   node bench/events.bench.mjs [--events 300000] [--batch 500] [--concurrency 4] [--text 1]
+//     [--restart 1]
 // The load generator shares the machine (2 cores here) with the server: numbers are noisy.
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,8 @@ const EVENTS = Number(arg('--events', '300000'));
 const BATCH = Number(arg('--batch', '500'));
 const CONC = Number(arg('--concurrency', '4'));
 const TEXT = arg('--text', '1') !== '0';
+// --restart 0: skip the two restarts after the intake (for quick A/B runs of the intake alone).
+const RESTART = arg('--restart', '1') !== '0';
 const BIN = fileURLToPath(new URL('../packages/cli/bin/lifeguard.js', import.meta.url));
 const ADMIN = `bench-admin-${randomBytes(24).toString('hex')}`;
 const dir = mkdtempSync(join(os.tmpdir(), 'lifeguard-bench-events-'));
@@ -60,7 +63,17 @@ const bodies = [];
 for (let i = 0; i < lines.length; i += BATCH) bodies.push(lines.slice(i, i + BATCH).join('\n'));
 const bytes = bodies.reduce((a, b) => a + Buffer.byteLength(b), 0);
 
+// CPU seconds (user + system) a process has used so far, from /proc (Linux; undefined elsewhere).
+// Clock ticks are 100 per second on Linux (USER_HZ).
+const procCpu = (pid) => {
+  const f = `/proc/${pid}/stat`;
+  if (!existsSync(f)) return undefined;
+  const fields = readFileSync(f, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+
 const srv = await start();
+const serverCpu0 = procCpu(srv.child.pid);
 const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/x-ndjson' };
 const latencies = [];
 let accepted = 0;
@@ -87,6 +100,9 @@ await Promise.all(
 );
 const secs = (performance.now() - t0) / 1000;
 const clientCpu = process.cpuUsage(cpu0);
+const serverCpu1 = procCpu(srv.child.pid);
+const serverCpu =
+  serverCpu0 === undefined || serverCpu1 === undefined ? undefined : serverCpu1 - serverCpu0;
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
 const load = os.loadavg();
@@ -104,17 +120,21 @@ const snapRows = () => {
   }
 };
 const snapshot = snapRows()[0];
-const again = await start();
-await stop(again.child);
-// Restart 2: without snapshots, the engine is rebuilt by replaying the whole log (the time
-// before snapshots existed).
-{
-  const db = new Database(join(dir, 'data', 'lifeguard.db'));
-  db.prepare('delete from lg_risk_snapshots').run();
-  db.close();
+let again;
+let full;
+if (RESTART) {
+  again = await start();
+  await stop(again.child);
+  // Restart 2: without snapshots, the engine is rebuilt by replaying the whole log (the time
+  // before snapshots existed).
+  {
+    const db = new Database(join(dir, 'data', 'lifeguard.db'));
+    db.prepare('delete from lg_risk_snapshots').run();
+    db.close();
+  }
+  full = await start();
+  await stop(full.child);
 }
-const full = await start();
-await stop(full.child);
 rmSync(dir, { recursive: true, force: true });
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -137,11 +157,16 @@ console.log(`| batch latency p50 / p99 (ms) | ${pct(0.5).toFixed(1)} / ${pct(0.9
 console.log(
   `| client CPU (s, of ${secs.toFixed(1)} s wall) | ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} |`,
 );
+console.log(
+  `| server CPU during intake (s; µs per event) | ${serverCpu === undefined ? 'n/a' : `${serverCpu.toFixed(1)}; ${((serverCpu * 1e6) / accepted).toFixed(1)}`} |`,
+);
 console.log(`| SQLite file after intake | ${(dbBytes / 2 ** 20).toFixed(0)} MiB |`);
 console.log(
   `| snapshot at stop: accounts, size | ${snapshot ? `${snapshot.accounts}, ${(snapshot.bytes / 2 ** 20).toFixed(1)} MiB` : 'none'} |`,
 );
-console.log(`| restart from the snapshot (ready) | ${(again.readyMs / 1000).toFixed(2)} s |`);
-console.log(
-  `| restart without snapshot: ready after replaying ${lines.length.toLocaleString('en')} events | ${(full.readyMs / 1000).toFixed(2)} s |`,
-);
+if (RESTART) {
+  console.log(`| restart from the snapshot (ready) | ${(again.readyMs / 1000).toFixed(2)} s |`);
+  console.log(
+    `| restart without snapshot: ready after replaying ${lines.length.toLocaleString('en')} events | ${(full.readyMs / 1000).toFixed(2)} s |`,
+  );
+}

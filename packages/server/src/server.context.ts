@@ -114,7 +114,7 @@ export class ServerContext {
     this.jobs = new KyselyJobQueue(store.kysely, store.dialect);
     this.outbox = new KyselyWebhookOutbox(store.kysely, store.dialect);
     this.risk = new RiskIntake(
-      new KyselyRiskEventLog(store.kysely),
+      new KyselyRiskEventLog(store.kysely, store.sqlite),
       new RiskEngine({ rules: loadRiskRules(config.riskRules) }),
       {
         // One writer only: with several `api` processes each engine sees part of the stream.

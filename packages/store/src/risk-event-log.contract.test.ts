@@ -17,6 +17,7 @@ const body = (n: number): string => JSON.stringify({ type: 'account', user: `u${
 function contract(
   name: string,
   open: () => Promise<{ store: LifeguardStore; cleanup: () => Promise<void> }>,
+  fast = false,
 ): void {
   describe(`RiskEventLog contract: ${name}`, () => {
     let store: LifeguardStore;
@@ -25,7 +26,8 @@ function contract(
 
     beforeAll(async () => {
       ({ store, cleanup } = await open());
-      log = new KyselyRiskEventLog(store.kysely);
+      if (fast && store.sqlite === undefined) throw new Error('no better-sqlite3 connection');
+      log = new KyselyRiskEventLog(store.kysely, fast ? store.sqlite : undefined);
     });
     afterAll(async () => {
       await store?.close();
@@ -63,6 +65,24 @@ function contract(
       expect((await log.append(rows)).insertedCount).toBe(2500);
       expect(await log.count()).toBe(before + 2500);
       expect(await log.append([])).toEqual({ inserted: [], insertedCount: 0, lastSeq: 0 });
+    });
+
+    it('stores nothing of a batch that fails part-way (one transaction)', async () => {
+      const before = await log.count();
+      const maxBefore = await log.maxSeq();
+      const bad = [
+        { id: 'atomic-1', atMs: 1, body: body(1) },
+        { atMs: 2, body: body(2) },
+        // NOT NULL violation on the third row: the first two must be rolled back.
+        { id: 'atomic-3', atMs: 3, body: null as unknown as string },
+      ];
+      await expect(log.append(bad)).rejects.toThrow();
+      expect(await log.count()).toBe(before);
+      expect(await log.maxSeq()).toBe(maxBefore);
+      // The rolled-back id was not kept: the retry stores it.
+      const retry = await log.append([{ id: 'atomic-1', atMs: 1, body: body(1) }]);
+      expect(retry).toMatchObject({ inserted: [true], insertedCount: 1 });
+      expect(retry.lastSeq).toBeGreaterThan(maxBefore);
     });
 
     it('reports the last seq and prunes only covered events older than the cut-off', async () => {
@@ -119,6 +139,18 @@ contract('SQLite', () => {
     cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
   }));
 });
+
+contract(
+  "SQLite, prepared statements (the server's path)",
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeguard-risk-log-'));
+    return createStore({ dataDir: dir }).then((store) => ({
+      store,
+      cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+    }));
+  },
+  true,
+);
 
 const mode = await pgTestMode();
 if (mode === 'run') {

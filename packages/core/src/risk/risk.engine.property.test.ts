@@ -94,6 +94,46 @@ describe('risk engine properties', () => {
     );
   });
 
+  it('riskLevel gives the level accountRisk reports, at any evaluation time', () => {
+    const seen = new Set<string>();
+    // Random worlds, and worlds where u0 is an adult writing to minors (they reach alerts).
+    const sprayArb = fc.record({
+      bands: fc.constant<(AgeBand | undefined)[]>([
+        'adult',
+        ...USERS.slice(1).map(() => '13-15' as const),
+      ]),
+      steps: fc.array(
+        fc.record({
+          type: fc.constantFrom(...TYPES),
+          from: fc.constant(0),
+          to: fc.integer({ min: 1, max: USERS.length - 1 }),
+          dt: fc.nat(60),
+          text: fc.nat(TEXTS.length - 1),
+        }),
+        { maxLength: 60 },
+      ),
+    });
+    fc.assert(
+      fc.property(fc.oneof(worldArb, sprayArb), fc.nat(40 * 24 * 60), (w, laterMin) => {
+        const events = build(w);
+        const e = run(events);
+        const last = events[events.length - 1]!.atMs;
+        for (const u of [...USERS, 'never-seen']) {
+          expect(e.riskLevel(u)).toBe(e.accountRisk(u)?.level);
+          for (const at of [T, last, last + laterMin * MIN]) {
+            const r = e.accountRisk(u, at);
+            expect(e.riskLevel(u, at)).toBe(r?.level);
+            if (r !== undefined) seen.add(r.level);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+    // The comparison covered accounts above none, not only quiet ones.
+    expect(seen.has('none')).toBe(true);
+    expect(seen.has('high') || seen.has('critical')).toBe(true);
+  });
+
   // Innocuous: an accepted contact request, a neutral message to an adult, a new unrelated
   // account. Inserting one anywhere (at its neighbour's time, so order is kept) must never
   // raise any account's score, evaluated at the same time.

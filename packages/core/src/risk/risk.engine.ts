@@ -459,6 +459,17 @@ export class RiskEngine {
   }
 
   /**
+   * The level {@link accountRisk} would report for `user` at `nowMs` (same score, same time),
+   * without building reasons, conversations and interventions; undefined for a user the
+   * engine never saw. The live intake checks it for every account a batch touched.
+   */
+  riskLevel(user: string, nowMs: number = this.watermarkMs): RiskLevel | undefined {
+    const s = this.store.get(user);
+    if (s === undefined) return undefined;
+    return levelOf(this.score(s, Math.max(Math.floor(nowMs / 1000), s.lastAt)), this.rules);
+  }
+
+  /**
    * The explained risk of `user` at `nowMs` (default: the latest event time seen), or
    * undefined for a user the engine never saw.
    */

@@ -339,9 +339,13 @@ export class CaseService {
     const rank = (l: string) => (l === 'critical' ? 2 : l === 'high' ? 1 : 0);
     const out: CaseIngestOutcome[] = [];
     for (const [user, atMs] of scored) {
-      const r = engine.accountRisk(user);
-      if (r === undefined || !(levels as readonly string[]).includes(r.level)) continue;
-      if ((this.alerted.get(user) ?? 0) >= rank(r.level)) continue;
+      // The level alone first (one score, no reasons): most touched accounts need no case,
+      // and building the explained result for each cost 14 % of the intake's CPU.
+      if ((this.alerted.get(user) ?? 0) >= 2) continue; // alerted at critical already
+      const level = engine.riskLevel(user);
+      if (level === undefined || !(levels as readonly string[]).includes(level)) continue;
+      if ((this.alerted.get(user) ?? 0) >= rank(level)) continue;
+      const r = engine.accountRisk(user)!;
       this.alerted.set(user, rank(r.level));
       const minors = [...new Set(r.conversations.map((c) => c.partner))];
       const item: CaseItem = {

@@ -80,7 +80,9 @@ async function open(dir?: string): Promise<{ store: LifeguardStore; dir: string 
 
 function intakeOf(store: LifeguardStore, opts: { every?: number; retentionDays?: number } = {}) {
   const notices: string[] = [];
-  const intake = new RiskIntake(new KyselyRiskEventLog(store.kysely), new RiskEngine(), {
+  // The server's log: SQLite appends on prepared statements (store.sqlite).
+  const log = new KyselyRiskEventLog(store.kysely, store.sqlite);
+  const intake = new RiskIntake(log, new RiskEngine(), {
     snapshots: new KyselyRiskSnapshotStore(store.kysely),
     snapshotEvery: opts.every ?? 0,
     retentionMs: (opts.retentionDays ?? 0) * DAY,
