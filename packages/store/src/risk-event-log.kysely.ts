@@ -1,7 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Generated, Kysely } from 'kysely';
 import type { Database } from './database.model.js';
+import type { AppendResult, RiskEventLogRow } from './risk-event-log.model.js';
 import { SqliteRiskEventAppend } from './risk-event-log.sqlite.js';
+
+export type { AppendResult, RiskEventLogRow } from './risk-event-log.model.js';
 
 /** Row of `lg_risk_events` (migration `0005_risk_events`). */
 export interface RiskEventsTable {
@@ -15,32 +18,12 @@ export interface RiskEventsTable {
   body: string;
 }
 
-/** One event to append. */
-export interface RiskEventLogRow {
-  /** The producer's event id, if it sent one (idempotency key). */
-  readonly id?: string;
-  /** Event time, ms since the epoch. */
-  readonly atMs: number;
-  /** The event as JSON. */
-  readonly body: string;
-}
-
 /** One stored event, as read back for replay. */
 export interface StoredRiskEvent {
   /** Its sequence number. */
   readonly seq: number;
   /** The event as JSON. */
   readonly body: string;
-}
-
-/** What {@link KyselyRiskEventLog.append} did with each row of a batch. */
-export interface AppendResult {
-  /** Per row of the batch: true if stored now, false if its id was stored before. */
-  readonly inserted: readonly boolean[];
-  /** Rows stored now. */
-  readonly insertedCount: number;
-  /** The highest `seq` stored by this batch, 0 if none. */
-  readonly lastSeq: number;
 }
 
 /** Rows per INSERT statement (3 parameters each stays far below SQLite's 32766 limit). */

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { AppendResult, RiskEventLogRow } from './risk-event-log.kysely.js';
+import type { AppendResult, RiskEventLogRow } from './risk-event-log.model.js';
 
 /**
  * The SQLite fast path of {@link KyselyRiskEventLog.append}: one statement prepared once per
