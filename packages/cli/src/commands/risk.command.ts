@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
@@ -101,6 +101,7 @@ async function replay(argv: readonly string[], io: CommandIo): Promise<number> {
   const session = new RiskReplaySession(rules);
   const buffer = new EventReorderBuffer(lateness * 1000);
   const emit = (e: RiskEvent): void => session.ingest(e);
+  // The bar counts bytes of the file (like `bank import`): its size is the total.
   const progress = new ProgressBar(io.stderr, undefined, 'risk replay');
 
   let fd: number;
@@ -109,6 +110,7 @@ async function replay(argv: readonly string[], io: CommandIo): Promise<number> {
   } catch (e) {
     throw readFailed(file, e);
   }
+  progress.setTotal(fstatSync(fd).size); // 0 for a pipe: the bar then shows a counter
   let lineNo = 0;
   let malformed = 0;
   const handle = (line: string): void => {
@@ -125,7 +127,6 @@ async function replay(argv: readonly string[], io: CommandIo): Promise<number> {
       return;
     }
     buffer.push(r.event, emit);
-    if ((lineNo & 1023) === 0) progress.tick(1024);
   };
   // Read synchronously in 64 KiB chunks and split lines by hand: the replay is CPU-bound, and
   // awaiting a stream's chunks left the core idle between reads (~6 % of the run), while
@@ -144,6 +145,7 @@ async function replay(argv: readonly string[], io: CommandIo): Promise<number> {
         throw readFailed(file, e);
       }
       if (n === 0) break;
+      progress.tick(n);
       const text = decoder.write(n === chunk.length ? chunk : chunk.subarray(0, n));
       const s = rest.length > 0 ? rest + text : text;
       let start = 0;
